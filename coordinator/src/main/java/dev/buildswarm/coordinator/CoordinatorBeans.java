@@ -1,0 +1,131 @@
+package dev.buildswarm.coordinator;
+
+import dev.buildswarm.coordinator.drones.DroneSessions;
+import dev.buildswarm.coordinator.grpc.AdminServiceEndpoint;
+import dev.buildswarm.coordinator.grpc.DroneServiceEndpoint;
+import dev.buildswarm.coordinator.grpc.GrpcServer;
+import dev.buildswarm.coordinator.leases.LeaseReaper;
+import dev.buildswarm.coordinator.queue.CoordinatorSettings;
+import dev.buildswarm.coordinator.queue.SwarmService;
+import dev.buildswarm.coordinator.queue.WorkSignal;
+import dev.buildswarm.coordinator.redis.LuaScripts;
+import dev.buildswarm.coordinator.redis.RedisDroneBuckets;
+import dev.buildswarm.coordinator.redis.RedisJobQueue;
+import dev.buildswarm.coordinator.redis.RedisWorkBroadcast;
+import dev.buildswarm.redis.RedisConnection;
+import dev.buildswarm.redis.RedisKeys;
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.annotation.Value;
+import jakarta.inject.Singleton;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.redisson.api.RedissonClient;
+
+/**
+ * Wires the coordinator. The classes it builds are plain Java (no Micronaut in them), so they are
+ * tested without a container; this factory is the only place that knows the framework.
+ */
+@Factory
+public class CoordinatorBeans {
+
+  @Singleton
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Singleton
+  CoordinatorSettings settings(
+      @Value("${buildswarm.swarm:local}") String swarm,
+      @Value("${buildswarm.lease-ttl:30s}") Duration leaseTtl,
+      @Value("${buildswarm.heartbeat-interval:5s}") Duration heartbeat,
+      @Value("${buildswarm.reap-interval:1s}") Duration reap,
+      @Value("${buildswarm.max-losses:3}") int maxLosses,
+      @Value("${buildswarm.log-keep-lines:2000}") int logKeepLines) {
+    return new CoordinatorSettings(swarm, leaseTtl, heartbeat, reap, maxLosses, logKeepLines);
+  }
+
+  @Singleton
+  @Bean(preDestroy = "shutdown")
+  RedissonClient redisson(@Value("${buildswarm.redis-url:`redis://127.0.0.1:6379`}") String url) {
+    return RedisConnection.open(url);
+  }
+
+  @Singleton
+  RedisKeys keys(CoordinatorSettings settings) {
+    return new RedisKeys(settings.swarm());
+  }
+
+  @Singleton
+  WorkSignal workSignal() {
+    return new WorkSignal();
+  }
+
+  @Singleton
+  @Bean(preDestroy = "close")
+  RedisWorkBroadcast workBroadcast(RedissonClient redis, RedisKeys keys, WorkSignal signal) {
+    return new RedisWorkBroadcast(redis, keys, signal);
+  }
+
+  @Singleton
+  SwarmService swarmService(
+      RedissonClient redis,
+      RedisKeys keys,
+      WorkSignal signal,
+      RedisWorkBroadcast broadcast,
+      Clock clock,
+      CoordinatorSettings settings) {
+    LuaScripts scripts = new LuaScripts(redis);
+    return new SwarmService(
+        new RedisJobQueue(redis, keys, scripts),
+        new RedisDroneBuckets(redis, keys, scripts),
+        signal,
+        broadcast,
+        clock,
+        settings);
+  }
+
+  @Singleton
+  @Bean(preDestroy = "closeAll")
+  DroneSessions droneSessions() {
+    return new DroneSessions();
+  }
+
+  @Context
+  @Bean(preDestroy = "close")
+  GrpcServer grpcServer(
+      SwarmService service,
+      DroneSessions sessions,
+      WorkSignal signal,
+      @Value("${buildswarm.grpc.host:127.0.0.1}") String host,
+      @Value("${buildswarm.grpc.port:7420}") int port) {
+    String id = coordinatorId();
+    return new GrpcServer(
+        host,
+        port,
+        List.of(
+            new DroneServiceEndpoint(service, sessions, signal, id, CoordinatorMain.version()),
+            new AdminServiceEndpoint(service)));
+  }
+
+  @Context
+  @Bean(preDestroy = "close")
+  LeaseReaper leaseReaper(SwarmService service, CoordinatorSettings settings) {
+    return new LeaseReaper(service, settings.reapInterval());
+  }
+
+  private static String coordinatorId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      host = "unknown-host";
+    }
+    return host + "/" + ManagementFactory.getRuntimeMXBean().getPid();
+  }
+}

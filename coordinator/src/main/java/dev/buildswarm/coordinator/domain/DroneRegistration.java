@@ -1,0 +1,42 @@
+package dev.buildswarm.coordinator.domain;
+
+import java.util.regex.Pattern;
+
+/**
+ * A drone as it introduced itself. Validated here, so every entry point refuses the same things.
+ *
+ * @param name unique drone name
+ * @param host its host name
+ * @param cores cores it gives to builds
+ * @param slots builds it runs at once
+ * @param speedFactor relative speed, 1.0 = reference
+ * @param version its software version
+ */
+public record DroneRegistration(
+    String name, String host, int cores, int slots, double speedFactor, String version) {
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  public static final int MAX_SLOTS = 256;
+
+  public DroneRegistration {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "invalid drone name '" + name + "': use 1 to 64 of A-Z a-z 0-9 . _ -");
+    }
+    if (cores < 1 || cores > 4096) {
+      throw new IllegalArgumentException("drone " + name + ": cores must be 1 to 4096, got " + cores);
+    }
+    if (slots < 1 || slots > MAX_SLOTS) {
+      throw new IllegalArgumentException(
+          "drone " + name + ": slots must be 1 to " + MAX_SLOTS + ", got " + slots);
+    }
+    if (speedFactor == 0) {
+      speedFactor = 1.0;
+    }
+    if (!(speedFactor > 0 && speedFactor < 1000)) {
+      throw new IllegalArgumentException("drone " + name + ": speed factor must be above 0, got " + speedFactor);
+    }
+    host = host == null ? "" : host;
+    version = version == null ? "" : version;
+  }
+}

@@ -1,0 +1,40 @@
+package dev.buildswarm.coordinator.domain;
+
+import java.util.Map;
+
+/**
+ * The summary an operator asks for with {@code swarm status}.
+ *
+ * @param packagesByState number of packages per state name
+ * @param dronesByState number of drones per state (idle, building, offline)
+ * @param coresActive cores of drones that are building
+ * @param coresTotal cores of drones that are online
+ * @param swarmState IDLE, BUILDING, WAITING (work queued but no drone online) or FINISHED
+ */
+public record SwarmStatus(
+    Map<String, Long> packagesByState,
+    Map<String, Long> dronesByState,
+    long coresActive,
+    long coresTotal,
+    String swarmState) {
+
+  public SwarmStatus {
+    packagesByState = Map.copyOf(packagesByState);
+    dronesByState = Map.copyOf(dronesByState);
+  }
+
+  /** Derives the overall state from the counts. */
+  public static String overallState(Map<String, Long> packages, long dronesOnline) {
+    long active =
+        packages.getOrDefault("claimed", 0L) + packages.getOrDefault("building", 0L);
+    long queued = packages.getOrDefault("queued", 0L);
+    long finished = packages.getOrDefault("done", 0L) + packages.getOrDefault("failed", 0L);
+    if (active > 0) {
+      return "BUILDING";
+    }
+    if (queued > 0) {
+      return dronesOnline > 0 ? "BUILDING" : "WAITING";
+    }
+    return finished > 0 ? "FINISHED" : "IDLE";
+  }
+}

@@ -1,0 +1,2 @@
+/** Package states, claim and report results, status: plain data and rules, no I/O. */
+package dev.buildswarm.coordinator.domain;

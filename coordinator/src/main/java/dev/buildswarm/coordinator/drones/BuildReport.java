@@ -1,0 +1,12 @@
+package dev.buildswarm.coordinator.drones;
+
+/**
+ * A drone's word that a build ended.
+ *
+ * @param packageId the package
+ * @param token the lease's fencing token
+ * @param success whether it succeeded
+ * @param durationMs how long it ran
+ * @param reason why it failed, empty on success
+ */
+public record BuildReport(String packageId, long token, boolean success, long durationMs, String reason) {}

@@ -1,0 +1,35 @@
+package dev.buildswarm.coordinator.drones;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The drone sessions open on this coordinator, by drone name. A drone that connects again (after a
+ * network blip the old stream may not have noticed yet) replaces its old session. Thread-safe.
+ */
+public final class DroneSessions {
+  private final Map<String, DroneSession> byName = new ConcurrentHashMap<>();
+
+  /** Adds a session, closing any older one of the same drone. */
+  public void add(DroneSession session) {
+    DroneSession old = byName.put(session.drone().name(), session);
+    if (old != null && old != session) {
+      old.replaced();
+    }
+  }
+
+  /** Removes the session if it is still the current one for its drone, and closes it. */
+  public void remove(DroneSession session) {
+    byName.remove(session.drone().name(), session);
+    session.close();
+  }
+
+  public int size() {
+    return byName.size();
+  }
+
+  public void closeAll() {
+    byName.values().forEach(DroneSession::close);
+    byName.clear();
+  }
+}

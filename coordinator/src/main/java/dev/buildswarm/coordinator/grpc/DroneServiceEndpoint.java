@@ -1,0 +1,241 @@
+package dev.buildswarm.coordinator.grpc;
+
+import dev.buildswarm.coordinator.domain.Claim;
+import dev.buildswarm.coordinator.domain.DroneRegistration;
+import dev.buildswarm.coordinator.drones.BuildReport;
+import dev.buildswarm.coordinator.drones.DroneLink;
+import dev.buildswarm.coordinator.drones.DroneSession;
+import dev.buildswarm.coordinator.drones.DroneSessions;
+import dev.buildswarm.coordinator.queue.SwarmService;
+import dev.buildswarm.coordinator.queue.WorkSignal;
+import dev.buildswarm.proto.v1.Assignment;
+import dev.buildswarm.proto.v1.BuildFinished;
+import dev.buildswarm.proto.v1.CancelBuild;
+import dev.buildswarm.proto.v1.CoordinatorMessage;
+import dev.buildswarm.proto.v1.DroneMessage;
+import dev.buildswarm.proto.v1.DroneServiceGrpc;
+import dev.buildswarm.proto.v1.Register;
+import dev.buildswarm.proto.v1.Registered;
+import dev.buildswarm.proto.v1.RunningBuild;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The drone session stream. The first message must be {@code Register}; after that, reports are
+ * handed to the drone's {@link DroneSession}. gRPC delivers one stream's messages one at a time, on
+ * the server's (virtual-thread) executor, so blocking on Redis here never blocks a transport thread.
+ */
+public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(DroneServiceEndpoint.class);
+  public static final int PROTOCOL_VERSION = 1;
+
+  private final SwarmService service;
+  private final DroneSessions sessions;
+  private final WorkSignal work;
+  private final String coordinatorId;
+  private final String coordinatorVersion;
+
+  public DroneServiceEndpoint(
+      SwarmService service, DroneSessions sessions, WorkSignal work, String coordinatorId, String coordinatorVersion) {
+    this.service = service;
+    this.sessions = sessions;
+    this.work = work;
+    this.coordinatorId = coordinatorId;
+    this.coordinatorVersion = coordinatorVersion;
+  }
+
+  @Override
+  public StreamObserver<DroneMessage> session(StreamObserver<CoordinatorMessage> toDrone) {
+    return new Stream(new GrpcDroneLink(toDrone));
+  }
+
+  /** The coordinator-to-drone half; serialised because a StreamObserver is not thread-safe. */
+  private static final class GrpcDroneLink implements DroneLink {
+    private final StreamObserver<CoordinatorMessage> out;
+    private boolean ended; // guarded by this
+
+    GrpcDroneLink(StreamObserver<CoordinatorMessage> out) {
+      this.out = out;
+    }
+
+    synchronized boolean send(CoordinatorMessage message) {
+      if (ended) {
+        return false;
+      }
+      try {
+        out.onNext(message);
+        return true;
+      } catch (RuntimeException e) {
+        ended = true;
+        return false;
+      }
+    }
+
+    @Override
+    public boolean assign(Claim.Claimed claim) {
+      return send(
+          CoordinatorMessage.newBuilder()
+              .setAssignment(
+                  Assignment.newBuilder()
+                      .setPackageId(claim.packageId())
+                      .setAtom(claim.atom())
+                      .setAttempt(claim.attempt())
+                      .setToken(claim.token()))
+              .build());
+    }
+
+    @Override
+    public void cancel(String packageId, long token, String reason) {
+      send(
+          CoordinatorMessage.newBuilder()
+              .setCancel(CancelBuild.newBuilder().setPackageId(packageId).setToken(token).setReason(reason))
+              .build());
+    }
+
+    @Override
+    public synchronized void close(String reason) {
+      fail(Status.ABORTED.withDescription(reason));
+    }
+
+    synchronized void fail(Status status) {
+      if (!ended) {
+        ended = true;
+        try {
+          out.onError(status.asRuntimeException());
+        } catch (RuntimeException ignored) {
+          // Already closed by the transport.
+        }
+      }
+    }
+
+    synchronized void complete() {
+      if (!ended) {
+        ended = true;
+        try {
+          out.onCompleted();
+        } catch (RuntimeException ignored) {
+          // Already closed by the transport.
+        }
+      }
+    }
+  }
+
+  /** The drone-to-coordinator half of one session. */
+  private final class Stream implements StreamObserver<DroneMessage> {
+    private final GrpcDroneLink link;
+    private DroneSession session; // confined: gRPC calls onNext/onError/onCompleted serially
+    private boolean over; // confined likewise
+
+    Stream(GrpcDroneLink link) {
+      this.link = link;
+    }
+
+    @Override
+    public void onNext(DroneMessage message) {
+      if (over) {
+        return;
+      }
+      try {
+        if (session == null) {
+          register(message);
+          return;
+        }
+        switch (message.getBodyCase()) {
+          case HEARTBEAT -> {
+            Map<String, Long> running = new LinkedHashMap<>();
+            for (RunningBuild build : message.getHeartbeat().getRunningList()) {
+              running.put(build.getPackageId(), build.getToken());
+            }
+            session.heartbeat(running);
+          }
+          case BUILD_STARTED ->
+              session.buildStarted(message.getBuildStarted().getPackageId(), message.getBuildStarted().getToken());
+          case LOG_CHUNK ->
+              session.logChunk(
+                  message.getLogChunk().getPackageId(),
+                  message.getLogChunk().getToken(),
+                  message.getLogChunk().getText());
+          case BUILD_FINISHED -> {
+            BuildFinished f = message.getBuildFinished();
+            session.buildFinished(
+                new BuildReport(f.getPackageId(), f.getToken(), f.getSuccess(), f.getDurationMs(), f.getReason()));
+          }
+          case REGISTER -> link.fail(Status.FAILED_PRECONDITION.withDescription("already registered on this stream"));
+          case BODY_NOT_SET -> LOG.warn("drone {} sent an empty message", session.drone().name());
+        }
+      } catch (IllegalArgumentException e) {
+        link.fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+        end();
+      } catch (RuntimeException e) {
+        // Redis unreachable, say: the drone reconnects and re-reports; nothing half-applied.
+        LOG.error("drone session failed", e);
+        link.fail(Status.UNAVAILABLE.withDescription("coordinator error: " + e));
+        end();
+      }
+    }
+
+    private void register(DroneMessage message) {
+      if (message.getBodyCase() != DroneMessage.BodyCase.REGISTER) {
+        over = true;
+        link.fail(Status.FAILED_PRECONDITION.withDescription("the first message of a session must be Register"));
+        return;
+      }
+      Register r = message.getRegister();
+      if (r.getProtocolVersion() != PROTOCOL_VERSION) {
+        over = true;
+        link.fail(
+            Status.FAILED_PRECONDITION.withDescription(
+                "drone "
+                    + r.getName()
+                    + " speaks protocol "
+                    + r.getProtocolVersion()
+                    + ", this coordinator speaks "
+                    + PROTOCOL_VERSION
+                    + ": upgrade the older of the two"));
+        return;
+      }
+      DroneRegistration drone =
+          new DroneRegistration(
+              r.getName(), r.getHost(), r.getCores(), r.getSlots(), r.getSpeedFactor(), r.getVersion());
+      DroneSession opened = new DroneSession(drone, service, link, work, coordinatorId);
+      sessions.add(opened);
+      session = opened;
+      link.send(
+          CoordinatorMessage.newBuilder()
+              .setRegistered(
+                  Registered.newBuilder()
+                      .setCoordinatorVersion(coordinatorVersion)
+                      .setHeartbeatIntervalMs((int) service.settings().heartbeatInterval().toMillis())
+                      .setLeaseTtlMs((int) service.settings().leaseTtl().toMillis()))
+              .build());
+      opened.open();
+      LOG.info(
+          "drone {} registered ({} cores, {} slots, version {})",
+          drone.name(), drone.cores(), drone.slots(), drone.version());
+    }
+
+    private void end() {
+      over = true;
+      if (session != null) {
+        sessions.remove(session);
+        LOG.info("drone {} disconnected", session.drone().name());
+        session = null;
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      end();
+    }
+
+    @Override
+    public void onCompleted() {
+      end();
+      link.complete();
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package dev.buildswarm.coordinator.http;
+
+import dev.buildswarm.coordinator.CoordinatorMain;
+import dev.buildswarm.coordinator.grpc.GrpcServer;
+import dev.buildswarm.coordinator.queue.SwarmService;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.util.Map;
+
+/** {@code GET /health}: up when Redis answers; tells the gRPC port and version. */
+@Controller("/health")
+public class HealthController {
+  private final SwarmService service;
+  private final GrpcServer grpc;
+
+  public HealthController(SwarmService service, GrpcServer grpc) {
+    this.service = service;
+    this.grpc = grpc;
+  }
+
+  @Get
+  @ExecuteOn(TaskExecutors.BLOCKING)
+  public HttpResponse<Map<String, Object>> health() {
+    try {
+      service.status();
+      return HttpResponse.ok(
+          Map.of("status", "UP", "grpcPort", grpc.port(), "version", CoordinatorMain.version()));
+    } catch (RuntimeException e) {
+      return HttpResponse.<Map<String, Object>>serverError()
+          .body(Map.of("status", "DOWN", "reason", String.valueOf(e.getMessage())));
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** HTTP adapters: health now; the binhost and metrics come later. */
+package dev.buildswarm.coordinator.http;

@@ -1,0 +1,2 @@
+/** The lease reaper loop. */
+package dev.buildswarm.coordinator.leases;

@@ -1,0 +1,95 @@
+package dev.buildswarm.coordinator.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisException;
+import org.redisson.client.codec.StringCodec;
+
+/**
+ * Loads the Lua scripts (each prefixed with {@code lua/lib.lua}) and runs them by SHA, loading again
+ * when Redis answers NOSCRIPT (after a restart or SCRIPT FLUSH). Thread-safe.
+ */
+public final class LuaScripts {
+
+  /** The scripts, one per state change. */
+  public enum Script {
+    ENQUEUE("enqueue"),
+    CLAIM("claim"),
+    STARTED("started"),
+    RENEW("renew"),
+    COMPLETE("complete"),
+    FAIL("fail"),
+    APPEND_LOG("append_log"),
+    REAP("reap"),
+    DRONE_BUCKET("drone_bucket");
+
+    private final String file;
+
+    Script(String file) {
+      this.file = file;
+    }
+  }
+
+  private final RScript script;
+  private final Map<Script, String> source = new ConcurrentHashMap<>();
+  private final Map<Script, String> sha = new ConcurrentHashMap<>();
+
+  public LuaScripts(RedissonClient redis) {
+    this.script = redis.getScript(StringCodec.INSTANCE);
+    String lib = read("lib");
+    for (Script s : Script.values()) {
+      source.put(s, lib + "\n" + read(s.file));
+    }
+  }
+
+  private static String read(String name) {
+    String path = "/lua/" + name + ".lua";
+    try (InputStream in = LuaScripts.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing script resource " + path);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs a script; its reply is a list (Long for integers, String for strings). */
+  public List<Object> run(Script which, List<Object> keys, Object... args) {
+    String digest = sha.computeIfAbsent(which, s -> script.scriptLoad(source.get(s)));
+    try {
+      return script.evalSha(RScript.Mode.READ_WRITE, digest, RScript.ReturnType.LIST, keys, args);
+    } catch (RedisException e) {
+      if (e.getMessage() == null || !e.getMessage().contains("NOSCRIPT")) {
+        throw e;
+      }
+      String reloaded = script.scriptLoad(source.get(which));
+      sha.put(which, reloaded);
+      return script.evalSha(RScript.Mode.READ_WRITE, reloaded, RScript.ReturnType.LIST, keys, args);
+    }
+  }
+
+  /** Runs a script whose reply is one integer. */
+  public long runForLong(Script which, List<Object> keys, Object... args) {
+    String digest = sha.computeIfAbsent(which, s -> script.scriptLoad(source.get(s)));
+    try {
+      Long reply = script.evalSha(RScript.Mode.READ_WRITE, digest, RScript.ReturnType.LONG, keys, args);
+      return reply == null ? 0 : reply;
+    } catch (RedisException e) {
+      if (e.getMessage() == null || !e.getMessage().contains("NOSCRIPT")) {
+        throw e;
+      }
+      String reloaded = script.scriptLoad(source.get(which));
+      sha.put(which, reloaded);
+      Long reply = script.evalSha(RScript.Mode.READ_WRITE, reloaded, RScript.ReturnType.LONG, keys, args);
+      return reply == null ? 0 : reply;
+    }
+  }
+}

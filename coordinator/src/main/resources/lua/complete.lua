@@ -1,0 +1,18 @@
+-- The build succeeded: -> done, a terminal state, which leaves every index.
+-- KEYS: 1 package, 2 leases, 3 active atoms, 4 state counts, 5 events
+-- ARGV: 1 id, 2 drone, 3 token, 4 now ms, 5 duration ms
+-- Returns {1} or {-1, reason}.
+local id, drone, token, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local refused, state = refuse_unless_owner(KEYS[1], KEYS[5], now, id, drone, token, 'complete')
+if refused then
+  return {-1, refused}
+end
+local atom = redis.call('HGET', KEYS[1], 'atom')
+redis.call('HSET', KEYS[1], 'state', 'done', 'duration_ms', ARGV[5], 'finished_ms', now,
+  'updated_ms', now, 'lease_until', '')
+redis.call('ZREM', KEYS[2], id)
+redis.call('HDEL', KEYS[3], atom)
+count(KEYS[4], state, 'done')
+event(KEYS[5], now, {'type', 'done', 'id', id, 'atom', atom, 'drone', drone, 'token', token,
+  'duration_ms', ARGV[5]})
+return {1}

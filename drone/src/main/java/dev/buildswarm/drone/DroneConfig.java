@@ -1,0 +1,58 @@
+package dev.buildswarm.drone;
+
+import dev.buildswarm.drone.runner.BuildTemplate;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Everything a drone is configured with. Immutable.
+ *
+ * @param name unique drone name in the swarm
+ * @param host host name reported to the coordinator
+ * @param coordinator {@code host:port} of the coordinator's gRPC endpoint
+ * @param cores cores given to builds ({@code MAKEOPTS=-j<cores>} unless {@code makeopts} is set)
+ * @param slots builds run at once
+ * @param speedFactor relative speed, 1.0 = reference machine
+ * @param buildTemplate the build command
+ * @param workDir where builds start
+ * @param pkgDir where builds put binary packages ({@code PKGDIR})
+ * @param makeopts the {@code MAKEOPTS} value
+ * @param extraEnvironment more variables for every build
+ * @param buildTimeout the longest a build may run
+ * @param killGrace time between SIGTERM and SIGKILL
+ * @param version this drone's software version
+ */
+public record DroneConfig(
+    String name,
+    String host,
+    String coordinator,
+    int cores,
+    int slots,
+    double speedFactor,
+    BuildTemplate buildTemplate,
+    Path workDir,
+    Path pkgDir,
+    String makeopts,
+    Map<String, String> extraEnvironment,
+    Duration buildTimeout,
+    Duration killGrace,
+    String version) {
+
+  public DroneConfig {
+    extraEnvironment = Map.copyOf(extraEnvironment);
+    if (cores < 1) {
+      throw new IllegalArgumentException("--cores must be at least 1, got " + cores);
+    }
+    if (slots < 1) {
+      throw new IllegalArgumentException("--slots must be at least 1, got " + slots);
+    }
+    if (!(speedFactor > 0)) {
+      throw new IllegalArgumentException("--speed must be above 0, got " + speedFactor);
+    }
+    if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new IllegalArgumentException(
+          "invalid drone name '" + name + "': use 1 to 64 of A-Z a-z 0-9 . _ -");
+    }
+  }
+}

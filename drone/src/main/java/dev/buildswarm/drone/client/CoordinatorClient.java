@@ -1,0 +1,50 @@
+package dev.buildswarm.drone.client;
+
+import dev.buildswarm.proto.v1.CoordinatorMessage;
+import dev.buildswarm.proto.v1.DroneMessage;
+import dev.buildswarm.proto.v1.DroneServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The channel to one coordinator. The channel reconnects by itself; each {@link #openSession} is one
+ * bidi stream. Thread-safe.
+ */
+public final class CoordinatorClient implements AutoCloseable {
+  private final ManagedChannel channel;
+  private final String target;
+
+  /**
+   * @param target {@code host:port} of the coordinator's gRPC endpoint
+   */
+  public CoordinatorClient(String target) {
+    this.target = target;
+    this.channel =
+        NettyChannelBuilder.forTarget(target)
+            .usePlaintext()
+            .keepAliveTime(30, TimeUnit.SECONDS)
+            .keepAliveWithoutCalls(true)
+            .build();
+  }
+
+  public String target() {
+    return target;
+  }
+
+  /** Opens a session stream; {@code incoming} receives the coordinator's messages. */
+  public StreamObserver<DroneMessage> openSession(StreamObserver<CoordinatorMessage> incoming) {
+    return DroneServiceGrpc.newStub(channel).session(incoming);
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The drone's end of the gRPC connection to its coordinator. */
+package dev.buildswarm.drone.client;

@@ -1,0 +1,360 @@
+package dev.buildswarm.drone.worker;
+
+import dev.buildswarm.atom.Atom;
+import dev.buildswarm.drone.DroneConfig;
+import dev.buildswarm.drone.client.CoordinatorClient;
+import dev.buildswarm.drone.runner.BuildProcess;
+import dev.buildswarm.drone.runner.BuildRequest;
+import dev.buildswarm.drone.runner.BuildResult;
+import dev.buildswarm.proto.v1.Assignment;
+import dev.buildswarm.proto.v1.BuildFinished;
+import dev.buildswarm.proto.v1.BuildStarted;
+import dev.buildswarm.proto.v1.CoordinatorMessage;
+import dev.buildswarm.proto.v1.DroneMessage;
+import dev.buildswarm.proto.v1.Heartbeat;
+import dev.buildswarm.proto.v1.LogChunk;
+import dev.buildswarm.proto.v1.Register;
+import dev.buildswarm.proto.v1.RunningBuild;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The drone's main loop: keeps one session to the coordinator open (reconnecting with backoff),
+ * heartbeats, and runs each assignment as a build on its own virtual thread.
+ *
+ * <p>Thread-safe. Messages to the coordinator are serialised on {@link #sendLock}, because a gRPC
+ * {@code StreamObserver} must not be called concurrently.
+ */
+public final class DroneAgent implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DroneAgent.class);
+  public static final int PROTOCOL_VERSION = 1;
+  private static final int LOG_BATCH_LINES = 64;
+  private static final long LOG_BATCH_MS = 250;
+
+  private final DroneConfig config;
+  private final CoordinatorClient client;
+  private final Map<String, RunningBuildState> running = new ConcurrentHashMap<>();
+  /** Results finished while no session was open; sent after the next registration. */
+  private final ConcurrentLinkedQueue<BuildFinished> unsent = new ConcurrentLinkedQueue<>();
+
+  private final Object sendLock = new Object();
+  private StreamObserver<DroneMessage> outgoing; // guarded by sendLock
+
+  private volatile boolean stopping;
+  private volatile Thread sessionLoop;
+  private volatile CountDownLatch registered = new CountDownLatch(1);
+
+  private record RunningBuildState(String packageId, long token, BuildProcess process) {}
+
+  public DroneAgent(DroneConfig config) {
+    this.config = config;
+    this.client = new CoordinatorClient(config.coordinator());
+  }
+
+  /** Starts the session loop; returns at once. */
+  public void start() {
+    sessionLoop = Thread.ofVirtual().name("drone-session").start(this::sessionLoop);
+  }
+
+  /** Waits until the coordinator has accepted this drone's registration. */
+  public boolean awaitRegistered(Duration timeout) throws InterruptedException {
+    return registered.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public int runningBuilds() {
+    return running.size();
+  }
+
+  private void sessionLoop() {
+    Duration backoff = Duration.ofMillis(250);
+    while (!stopping) {
+      CountDownLatch ended = new CountDownLatch(1);
+      long[] heartbeatMs = {5000};
+      Thread heartbeat = null;
+      try {
+        StreamObserver<DroneMessage> stream =
+            client.openSession(new Incoming(ended, heartbeatMs));
+        synchronized (sendLock) {
+          outgoing = stream;
+        }
+        send(DroneMessage.newBuilder().setRegister(registration()).build());
+        heartbeat = Thread.ofVirtual().name("drone-heartbeat").start(() -> heartbeatLoop(ended, heartbeatMs));
+        ended.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        LOG.warn("session to {} failed: {}", client.target(), e.getMessage());
+      } finally {
+        synchronized (sendLock) {
+          outgoing = null;
+        }
+        if (heartbeat != null) {
+          heartbeat.interrupt();
+        }
+      }
+      if (registered.getCount() == 0) {
+        backoff = Duration.ofMillis(250);
+        registered = new CountDownLatch(1);
+      }
+      if (stopping) {
+        return;
+      }
+      try {
+        Thread.sleep(backoff);
+      } catch (InterruptedException e) {
+        return;
+      }
+      backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
+          ? Duration.ofSeconds(10)
+          : backoff.multipliedBy(2);
+    }
+  }
+
+  private Register registration() {
+    return Register.newBuilder()
+        .setName(config.name())
+        .setHost(config.host())
+        .setCores(config.cores())
+        .setSlots(config.slots())
+        .setSpeedFactor(config.speedFactor())
+        .setVersion(config.version())
+        .setProtocolVersion(PROTOCOL_VERSION)
+        .build();
+  }
+
+  private void heartbeatLoop(CountDownLatch ended, long[] intervalMs) {
+    try {
+      while (ended.getCount() > 0 && !stopping) {
+        Thread.sleep(intervalMs[0]);
+        Heartbeat.Builder beat =
+            Heartbeat.newBuilder()
+                .setLoadAverage(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        for (RunningBuildState build : running.values()) {
+          beat.addRunning(
+              RunningBuild.newBuilder().setPackageId(build.packageId()).setToken(build.token()));
+        }
+        send(DroneMessage.newBuilder().setHeartbeat(beat).build());
+      }
+    } catch (InterruptedException e) {
+      // Session ended.
+    }
+  }
+
+  /** Handles the coordinator's messages; gRPC calls these one at a time. */
+  private final class Incoming implements StreamObserver<CoordinatorMessage> {
+    private final CountDownLatch ended;
+    private final long[] heartbeatMs;
+
+    Incoming(CountDownLatch ended, long[] heartbeatMs) {
+      this.ended = ended;
+      this.heartbeatMs = heartbeatMs;
+    }
+
+    @Override
+    public void onNext(CoordinatorMessage message) {
+      switch (message.getBodyCase()) {
+        case REGISTERED -> {
+          if (message.getRegistered().getHeartbeatIntervalMs() > 0) {
+            heartbeatMs[0] = message.getRegistered().getHeartbeatIntervalMs();
+          }
+          LOG.info("registered with coordinator {} as {}", client.target(), config.name());
+          BuildFinished result;
+          while ((result = unsent.poll()) != null) {
+            sendFinished(result);
+          }
+          registered.countDown();
+        }
+        case ASSIGNMENT -> {
+          Assignment assignment = message.getAssignment();
+          Thread.ofVirtual()
+              .name("build-" + assignment.getPackageId())
+              .start(() -> build(assignment));
+        }
+        case CANCEL -> {
+          RunningBuildState build = running.get(message.getCancel().getPackageId());
+          if (build != null && build.token() == message.getCancel().getToken()) {
+            LOG.info("cancelling {}: {}", build.packageId(), message.getCancel().getReason());
+            build.process().cancel();
+          }
+        }
+        case BODY_NOT_SET -> LOG.warn("empty message from coordinator ignored");
+      }
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      Status status = Status.fromThrowable(error);
+      if (!stopping) {
+        LOG.warn("session ended: {} {}", status.getCode(), status.getDescription());
+      }
+      if (status.getCode() == Status.Code.FAILED_PRECONDITION
+          || status.getCode() == Status.Code.INVALID_ARGUMENT) {
+        // The coordinator refused this drone (bad name, incompatible version): retrying will not help.
+        LOG.error("coordinator refused this drone: {}", status.getDescription());
+      }
+      ended.countDown();
+    }
+
+    @Override
+    public void onCompleted() {
+      ended.countDown();
+    }
+  }
+
+  private void build(Assignment assignment) {
+    String id = assignment.getPackageId();
+    long token = assignment.getToken();
+    List<String> argv;
+    try {
+      argv = config.buildTemplate().argvFor(Atom.parse(assignment.getAtom()));
+    } catch (IllegalArgumentException e) {
+      finished(id, token, false, -1, 0, e.getMessage(), List.of());
+      return;
+    }
+    Map<String, String> env = new HashMap<>(config.extraEnvironment());
+    env.put("MAKEOPTS", config.makeopts());
+    env.put("PKGDIR", config.pkgDir().toString());
+    env.put("BUILDSWARM_ATTEMPT", String.valueOf(assignment.getAttempt()));
+    env.put("BUILDSWARM_PACKAGE_ID", id);
+    BuildProcess process =
+        new BuildProcess(
+            new BuildRequest(argv, env, config.workDir(), config.buildTimeout()),
+            config.killGrace());
+    running.put(id, new RunningBuildState(id, token, process));
+    send(
+        DroneMessage.newBuilder()
+            .setBuildStarted(BuildStarted.newBuilder().setPackageId(id).setToken(token))
+            .build());
+    LOG.info("building {} (package {}, attempt {}): {}", assignment.getAtom(), id, assignment.getAttempt(), argv);
+    LogBatcher logs = new LogBatcher(id, token);
+    BuildResult result;
+    try {
+      result = process.run(logs::line);
+    } finally {
+      logs.flush();
+      running.remove(id);
+    }
+    LOG.info("{} {} in {} ms", assignment.getAtom(), result.succeeded() ? "built" : "failed: " + result.reason(), result.duration().toMillis());
+    finished(
+        id,
+        token,
+        result.succeeded(),
+        result.exitCode(),
+        result.duration().toMillis(),
+        result.reason(),
+        result.logTail());
+  }
+
+  private void finished(
+      String id, long token, boolean success, int exitCode, long durationMs, String reason, List<String> tail) {
+    sendFinished(
+        BuildFinished.newBuilder()
+            .setPackageId(id)
+            .setToken(token)
+            .setSuccess(success)
+            .setExitCode(exitCode)
+            .setDurationMs(durationMs)
+            .setReason(reason)
+            .addAllLogTail(tail)
+            .build());
+  }
+
+  private void sendFinished(BuildFinished result) {
+    if (!send(DroneMessage.newBuilder().setBuildFinished(result).build())) {
+      unsent.add(result);
+    }
+  }
+
+  /** Collects output lines into chunks of bounded size and age. Confined to one build thread. */
+  private final class LogBatcher {
+    private final String id;
+    private final long token;
+    private final List<String> lines = new ArrayList<>();
+    private long sequence;
+    private long firstLineAt;
+
+    LogBatcher(String id, long token) {
+      this.id = id;
+      this.token = token;
+    }
+
+    void line(String line) {
+      if (lines.isEmpty()) {
+        firstLineAt = System.currentTimeMillis();
+      }
+      lines.add(line);
+      if (lines.size() >= LOG_BATCH_LINES || System.currentTimeMillis() - firstLineAt >= LOG_BATCH_MS) {
+        flush();
+      }
+    }
+
+    void flush() {
+      if (lines.isEmpty()) {
+        return;
+      }
+      send(
+          DroneMessage.newBuilder()
+              .setLogChunk(
+                  LogChunk.newBuilder()
+                      .setPackageId(id)
+                      .setToken(token)
+                      .setSequence(sequence++)
+                      .setText(String.join("\n", lines) + "\n"))
+              .build());
+      lines.clear();
+    }
+  }
+
+  /** Sends one message if a session is open; returns whether it was handed to gRPC. */
+  private boolean send(DroneMessage message) {
+    synchronized (sendLock) {
+      if (outgoing == null) {
+        return false;
+      }
+      try {
+        outgoing.onNext(message);
+        return true;
+      } catch (RuntimeException e) {
+        LOG.warn("could not send {}: {}", message.getBodyCase(), e.getMessage());
+        return false;
+      }
+    }
+  }
+
+  /** Stops taking work, ends running builds, closes the session. */
+  @Override
+  public void close() {
+    stopping = true;
+    for (RunningBuildState build : running.values()) {
+      build.process().cancel();
+    }
+    synchronized (sendLock) {
+      if (outgoing != null) {
+        try {
+          outgoing.onCompleted();
+        } catch (RuntimeException ignored) {
+          // Already closed.
+        }
+        outgoing = null;
+      }
+    }
+    Thread loop = sessionLoop;
+    if (loop != null) {
+      loop.interrupt();
+    }
+    client.close();
+  }
+}

@@ -1,0 +1,2 @@
+/** The drone's loops: session upkeep, heartbeats, and one virtual thread per build. */
+package dev.buildswarm.drone.worker;

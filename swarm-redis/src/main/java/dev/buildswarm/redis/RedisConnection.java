@@ -1,0 +1,38 @@
+package dev.buildswarm.redis;
+
+import java.net.URI;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.Config;
+
+/** Opens the Redisson client for a {@code redis://} or {@code rediss://} URL. */
+public final class RedisConnection {
+  private RedisConnection() {}
+
+  public static RedissonClient open(String url) {
+    URI uri;
+    try {
+      uri = URI.create(url);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid Redis URL '" + url + "': " + e.getMessage(), e);
+    }
+    if (uri.getScheme() == null
+        || !(uri.getScheme().equals("redis") || uri.getScheme().equals("rediss"))
+        || uri.getHost() == null) {
+      throw new IllegalArgumentException(
+          "invalid Redis URL '" + url + "': expected redis://host:port or rediss://host:port");
+    }
+    Config config = new Config();
+    // Strings everywhere: keys and values stay readable with redis-cli and plain in Lua.
+    config.setCodec(StringCodec.INSTANCE);
+    config
+        .useSingleServer()
+        .setAddress(url)
+        .setConnectionMinimumIdleSize(2)
+        .setConnectionPoolSize(32)
+        .setRetryAttempts(3)
+        .setTimeout(5000);
+    return Redisson.create(config);
+  }
+}

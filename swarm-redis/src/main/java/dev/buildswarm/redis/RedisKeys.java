@@ -1,0 +1,93 @@
+package dev.buildswarm.redis;
+
+import java.util.regex.Pattern;
+
+/**
+ * Every key of one swarm. All share the hash tag {@code {swarm}}, so they live in one Redis Cluster
+ * slot and a Lua script may touch any of them. Thread-safe (immutable).
+ */
+public final class RedisKeys {
+
+  private static final Pattern SWARM_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+  private final String swarm;
+  private final String prefix;
+
+  public RedisKeys(String swarm) {
+    if (swarm == null || !SWARM_NAME.matcher(swarm).matches()) {
+      throw new IllegalArgumentException(
+          "invalid swarm name '" + swarm + "': use 1 to 64 of A-Z a-z 0-9 . _ -");
+    }
+    this.swarm = swarm;
+    this.prefix = "bs:{" + swarm + "}:";
+  }
+
+  public String swarm() {
+    return swarm;
+  }
+
+  /** The common prefix; scripts derive per-package keys from it as {@code prefix + "pkg:" + id}. */
+  public String prefix() {
+    return prefix;
+  }
+
+  /** Hash: one package's record (atom, state, attempt, owner, token, lease, times, reason). */
+  public String pkg(String packageId) {
+    return prefix + "pkg:" + packageId;
+  }
+
+  /** List: the package's build output, newest last, capped (see append_log.lua). */
+  public String log(String packageId) {
+    return prefix + "log:" + packageId;
+  }
+
+  /** String counter: the last package id handed out. */
+  public String packageSequence() {
+    return prefix + "seq";
+  }
+
+  /** String counter: the last fencing token handed out. */
+  public String fencingTokens() {
+    return prefix + "fence";
+  }
+
+  /** Hash atom to package id, for packages not in a terminal state (dedupe on enqueue). */
+  public String activeAtoms() {
+    return prefix + "active";
+  }
+
+  /** Sorted set of queued package ids; the lowest score is claimed first. */
+  public String ready() {
+    return prefix + "ready";
+  }
+
+  /** Sorted set of claimed or building package ids, scored by lease expiry (epoch ms). */
+  public String leases() {
+    return prefix + "leases";
+  }
+
+  /** Hash state name to number of packages in that state. */
+  public String stateCounts() {
+    return prefix + "counts";
+  }
+
+  /** Stream: every transition, in absolute order. */
+  public String events() {
+    return prefix + "events";
+  }
+
+  /** Set of drone names that have ever registered: an index of buckets, not a state object. */
+  public String droneIndex() {
+    return prefix + "drones";
+  }
+
+  /** Hash: one drone's state bucket; written only through that drone's session. */
+  public String droneBucket(String droneName) {
+    return prefix + "drone:" + droneName;
+  }
+
+  /** Pub/sub channel: "work may be ready", so every coordinator wakes its idle sessions. */
+  public String workChannel() {
+    return prefix + "work";
+  }
+}
