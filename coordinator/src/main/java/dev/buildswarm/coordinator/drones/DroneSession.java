@@ -92,6 +92,9 @@ public final class DroneSession {
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
+        if (closed) {
+          return;
+        }
         LOG.warn("claim for drone {} failed: {}", drone.name(), e.toString());
         try {
           Thread.sleep(RECHECK.toMillis());

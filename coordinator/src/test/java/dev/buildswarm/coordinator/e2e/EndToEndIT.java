@@ -1,0 +1,242 @@
+package dev.buildswarm.coordinator.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.buildswarm.coordinator.cli.SwarmCli;
+import dev.buildswarm.coordinator.grpc.GrpcServer;
+import dev.buildswarm.coordinator.queue.SwarmService;
+import dev.buildswarm.drone.DroneConfig;
+import dev.buildswarm.drone.runner.BuildTemplate;
+import dev.buildswarm.drone.worker.DroneAgent;
+import dev.buildswarm.testredis.RealRedis;
+import dev.buildswarm.testredis.RedisEndpoint;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The walking skeleton end to end: a real coordinator (Micronaut, gRPC over Netty on loopback), a
+ * real drone agent running the example builder as real processes, a real Redis.
+ */
+@RealRedis
+class EndToEndIT {
+  private static final Path ROOT = Path.of(System.getProperty("buildswarm.root", "..")).toAbsolutePath();
+  private static final String FAKE_EMERGE = ROOT.resolve("examples/fake-emerge").toString();
+
+  @TempDir Path work;
+  private EmbeddedServer server;
+  private final List<DroneAgent> drones = new ArrayList<>();
+
+  @BeforeEach
+  void startCoordinator(RedisEndpoint redis) {
+    server =
+        ApplicationContext.run(
+            EmbeddedServer.class,
+            Map.of(
+                "micronaut.server.port", -1,
+                "buildswarm.redis-url", redis.url(),
+                "buildswarm.swarm", redis.swarm() + "-" + System.nanoTime(),
+                "buildswarm.grpc.port", 0,
+                "buildswarm.heartbeat-interval", "200ms",
+                "buildswarm.lease-ttl", "2s"));
+  }
+
+  @AfterEach
+  void stop() {
+    drones.forEach(DroneAgent::close);
+    server.close();
+  }
+
+  private int grpcPort() {
+    return server.getApplicationContext().getBean(GrpcServer.class).port();
+  }
+
+  private DroneAgent startDrone(String name, int slots, Path argvLog) throws InterruptedException {
+    DroneConfig config =
+        new DroneConfig(
+            name,
+            "localhost",
+            "localhost:" + grpcPort(),
+            4,
+            slots,
+            1.0,
+            BuildTemplate.of(List.of(FAKE_EMERGE, "--oneshot", "--buildpkg", "--usepkg=n", "={cpv}")),
+            work,
+            work.resolve("binpkgs-" + name),
+            "-j4",
+            Map.of(
+                "FAKE_EMERGE_SECONDS", "0.2",
+                "FAKE_EMERGE_ARGV_LOG", argvLog.toString()),
+            Duration.ofMinutes(1),
+            Duration.ofSeconds(2),
+            "test");
+    DroneAgent drone = new DroneAgent(config);
+    drones.add(drone);
+    drone.start();
+    assertTrue(drone.awaitRegistered(Duration.ofSeconds(10)), name + " registered");
+    return drone;
+  }
+
+  private static String swarm(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = SwarmCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return code + "\n" + out + err;
+  }
+
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    Instant deadline = Instant.now().plusSeconds(30);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      Thread.sleep(25);
+    }
+  }
+
+  @Test
+  void threeQueuedAtomsAreClaimedBuiltAndDone() throws Exception {
+    Path argvLog = work.resolve("argv.log");
+    startDrone("drone-a", 2, argvLog);
+    String target = "localhost:" + grpcPort();
+
+    String added =
+        swarm(
+            "--coordinator", target,
+            "queue", "add", "=sys-libs/glibc-2.38-r10", "=dev-lang/perl-5.24.1-r2:0/5.24::gentoo", "=app-misc/tmux-1.9a");
+    assertTrue(added.startsWith("0\n"), added);
+    assertTrue(added.contains("3 queued, 0 already in the swarm"), added);
+
+    SwarmService service = server.getApplicationContext().getBean(SwarmService.class);
+    await("all three are done", () -> service.status().packagesByState().get("done") == 3L);
+
+    // The builder saw exactly the argv the template makes from each queued atom.
+    List<List<String>> argvs = new ArrayList<>();
+    for (String line : Files.readAllLines(argvLog, StandardCharsets.UTF_8)) {
+      argvs.add(List.of(line.split("\u001f")));
+    }
+    argvs.sort((a, b) -> a.get(a.size() - 1).compareTo(b.get(b.size() - 1)));
+    assertEquals(
+        List.of(
+            List.of("--oneshot", "--buildpkg", "--usepkg=n", "=app-misc/tmux-1.9a"),
+            List.of("--oneshot", "--buildpkg", "--usepkg=n", "=dev-lang/perl-5.24.1-r2"),
+            List.of("--oneshot", "--buildpkg", "--usepkg=n", "=sys-libs/glibc-2.38-r10")),
+        argvs);
+
+    // Each build left its binary package in the drone's PKGDIR.
+    Path pkgdir = work.resolve("binpkgs-drone-a");
+    assertTrue(Files.isRegularFile(pkgdir.resolve("sys-libs/glibc-2.38-r10.gpkg.tar")));
+    assertTrue(Files.isRegularFile(pkgdir.resolve("dev-lang/perl-5.24.1-r2.gpkg.tar")));
+    assertTrue(Files.isRegularFile(pkgdir.resolve("app-misc/tmux-1.9a.gpkg.tar")));
+
+    Map<String, String> glibc = service.packageRecord("1");
+    assertEquals("done", glibc.get("state"));
+    assertEquals("drone-a", glibc.get("drone"));
+    assertEquals("=sys-libs/glibc-2.38-r10", glibc.get("atom"), "the queued atom is never changed");
+
+    String status = swarm("--coordinator", target, "status");
+    assertTrue(status.contains("Queue: 3 packages · queued 0 · claimed 0 · building 0 · done 3 · failed 0"), status);
+    assertTrue(status.contains("Drones: 1 online (0 building, 1 idle) · 0 offline"), status);
+    assertTrue(status.contains("State: FINISHED"), status);
+  }
+
+  @Test
+  void aFailingBuildEndsFailedWithItsReasonAndWorkGoesToEveryDrone() throws Exception {
+    Path table = work.resolve("table");
+    Files.writeString(table, "app-misc/broken 0.1 fail\n");
+    Path argvLog = work.resolve("argv.log");
+    String target = "localhost:" + grpcPort();
+    DroneAgent a = startDroneWithTable("drone-a", argvLog, table);
+    DroneAgent b = startDroneWithTable("drone-b", argvLog, table);
+
+    List<String> atoms = new ArrayList<>(List.of("=app-misc/broken-1"));
+    for (int i = 0; i < 6; i++) {
+      atoms.add("=app-misc/ok" + i + "-1.0");
+    }
+    List<String> args = new ArrayList<>(List.of("--coordinator", target, "queue", "add"));
+    args.addAll(atoms);
+    assertTrue(swarm(args.toArray(String[]::new)).startsWith("0\n"));
+
+    SwarmService service = server.getApplicationContext().getBean(SwarmService.class);
+    await("all seven finished", () -> {
+      Map<String, Long> counts = service.status().packagesByState();
+      return counts.get("done") + counts.get("failed") == 7L;
+    });
+    assertEquals(6L, service.status().packagesByState().get("done"));
+    Map<String, String> broken = service.packageRecord("1");
+    assertEquals("failed", broken.get("state"));
+    assertEquals("build exited with code 1", broken.get("reason"));
+    Map<String, Long> finishedByDrone = new java.util.TreeMap<>();
+    service.drones().forEach(d -> finishedByDrone.put(d.name(), d.built() + d.failed()));
+    assertEquals(7L, finishedByDrone.values().stream().mapToLong(Long::longValue).sum(), finishedByDrone.toString());
+    assertTrue(finishedByDrone.get("drone-a") > 0 && finishedByDrone.get("drone-b") > 0, "both drones built: " + finishedByDrone);
+    assertEquals(0, a.runningBuilds() + b.runningBuilds());
+  }
+
+  private DroneAgent startDroneWithTable(String name, Path argvLog, Path table) throws InterruptedException {
+    DroneConfig config =
+        new DroneConfig(
+            name, "localhost", "localhost:" + grpcPort(), 2, 1, 1.0,
+            BuildTemplate.of(List.of(FAKE_EMERGE, "{atom}")),
+            work, work.resolve("binpkgs-" + name), "-j2",
+            Map.of(
+                "FAKE_EMERGE_SECONDS", "0.3",
+                "FAKE_EMERGE_TABLE", table.toString(),
+                "FAKE_EMERGE_ARGV_LOG", argvLog.toString()),
+            Duration.ofMinutes(1), Duration.ofSeconds(2), "test");
+    DroneAgent drone = new DroneAgent(config);
+    drones.add(drone);
+    drone.start();
+    assertTrue(drone.awaitRegistered(Duration.ofSeconds(10)), name + " registered");
+    return drone;
+  }
+
+  @Test
+  void anInvalidAtomQueuesNothingAndTheCoordinatorGoesOnServing() throws Exception {
+    String target = "localhost:" + grpcPort();
+    String refused = swarm("--coordinator", target, "queue", "add", "=app-misc/good-1", "dev-lang/python[sqlite]");
+    assertTrue(refused.startsWith("2\n"), refused);
+    assertTrue(refused.contains("invalid atom 'dev-lang/python[sqlite]'"), refused);
+    SwarmService service = server.getApplicationContext().getBean(SwarmService.class);
+    assertEquals(0L, service.status().packagesByState().get("queued"), "all or nothing");
+
+    assertTrue(swarm("--coordinator", target, "queue", "add", "=app-misc/good-1").startsWith("0\n"));
+    assertEquals(1L, service.status().packagesByState().get("queued"));
+  }
+
+  @Test
+  void healthAnswersOverHttp() throws IOException, InterruptedException {
+    HttpResponse<String> health =
+        HttpClient.newHttpClient()
+            .send(HttpRequest.newBuilder(URI.create(server.getURL() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, health.statusCode());
+    assertTrue(health.body().contains("\"status\":\"UP\""), health.body());
+  }
+
+  @Test
+  void theCliSaysSoWhenTheCoordinatorIsUnreachable() {
+    String out = swarm("--coordinator", "127.0.0.1:1", "status");
+    assertTrue(out.startsWith("3\n"), out);
+    assertTrue(out.contains("cannot reach the coordinator at 127.0.0.1:1"), out);
+  }
+}

@@ -1,0 +1,230 @@
+package dev.buildswarm.coordinator.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.buildswarm.atom.Atom;
+import dev.buildswarm.coordinator.domain.Claim;
+import dev.buildswarm.coordinator.domain.EnqueueOutcome;
+import dev.buildswarm.coordinator.domain.Report;
+import dev.buildswarm.redis.RedisConnection;
+import dev.buildswarm.redis.RedisKeys;
+import dev.buildswarm.testredis.RealRedis;
+import dev.buildswarm.testredis.RedisEndpoint;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+
+/** The queue's Lua scripts against a real Redis. */
+@RealRedis
+class QueueScriptsIT {
+  private static final Duration TTL = Duration.ofSeconds(30);
+  private static RedissonClient redis;
+  private static RedisEndpoint endpoint;
+  private RedisKeys keys;
+  private RedisJobQueue queue;
+
+  @BeforeAll
+  static void connect(RedisEndpoint redisEndpoint) {
+    endpoint = redisEndpoint;
+    redis = RedisConnection.open(redisEndpoint.url());
+  }
+
+  @AfterAll
+  static void disconnect() {
+    redis.shutdown();
+  }
+
+  @BeforeEach
+  void freshSwarm() {
+    // Each test gets a swarm of its own on the class's server.
+    keys = new RedisKeys(endpoint.swarm() + "-" + System.nanoTime());
+    queue = new RedisJobQueue(redis, keys, new LuaScripts(redis));
+  }
+
+  private List<EnqueueOutcome> enqueue(int priority, String... atoms) {
+    return queue.enqueue(List.of(atoms).stream().map(Atom::parse).toList(), priority, 1_000);
+  }
+
+  private Claim.Claimed claim(String drone, long now) {
+    return assertInstanceOf(Claim.Claimed.class, queue.claim(drone, now, TTL));
+  }
+
+  private Map<String, String> record(String id) {
+    return queue.packageRecord(id);
+  }
+
+  private boolean inSortedSet(String key, String id) {
+    return redis.getScoredSortedSet(key, StringCodec.INSTANCE).contains(id);
+  }
+
+  @Test
+  void anAtomAlreadyInTheSwarmIsNotQueuedTwice() {
+    List<EnqueueOutcome> first = enqueue(0, "=sys-libs/glibc-2.38-r10", "dev-util/cmake");
+    assertTrue(first.get(0).queued());
+    List<EnqueueOutcome> again = enqueue(0, "=sys-libs/glibc-2.38-r10", "=sys-libs/glibc-2.38-r10");
+    assertFalse(again.get(0).queued());
+    assertEquals(first.get(0).packageId(), again.get(0).packageId());
+    assertEquals("queued", again.get(0).state());
+    assertFalse(again.get(1).queued(), "a duplicate within one request is queued once");
+    assertEquals(2L, queue.countsByState().get("queued"));
+  }
+
+  @Test
+  void higherPriorityIsClaimedFirstThenQueueOrder() {
+    enqueue(0, "=app-misc/a-1", "=app-misc/b-1");
+    enqueue(5, "=app-misc/urgent-1");
+    assertEquals("=app-misc/urgent-1", claim("d1", 2_000).atom());
+    assertEquals("=app-misc/a-1", claim("d1", 2_000).atom());
+    assertEquals("=app-misc/b-1", claim("d1", 2_000).atom());
+    assertInstanceOf(Claim.Empty.class, queue.claim("d1", 2_000, TTL));
+  }
+
+  @Test
+  void aCompletedPackageLeavesEveryIndex() {
+    String id = enqueue(0, "=app-misc/a-1").get(0).packageId();
+    Claim.Claimed claimed = claim("d1", 2_000);
+    assertEquals(1, claimed.attempt());
+    assertInstanceOf(Report.Accepted.class, queue.started("d1", id, claimed.token(), 2_100, TTL));
+    assertEquals("building", record(id).get("state"));
+    assertInstanceOf(Report.Accepted.class, queue.complete("d1", id, claimed.token(), 3_000, 900));
+
+    assertEquals("done", record(id).get("state"));
+    assertFalse(inSortedSet(keys.ready(), id));
+    assertFalse(inSortedSet(keys.leases(), id));
+    assertFalse(redis.getMap(keys.activeAtoms(), StringCodec.INSTANCE).containsKey("=app-misc/a-1"));
+    assertEquals(Map.of("queued", 0L, "claimed", 0L, "building", 0L, "done", 1L), queue.countsByState());
+    // Done is terminal: the same atom may be queued again as a new package (a rebuild).
+    assertTrue(enqueue(0, "=app-misc/a-1").get(0).queued());
+  }
+
+  @Test
+  void aReportWithAStaleTokenOrFromAnotherDroneIsRefusedAndRecorded() {
+    String id = enqueue(0, "=app-misc/a-1").get(0).packageId();
+    Claim.Claimed first = claim("d1", 2_000);
+    // d1's lease expires and the package is claimed again, by d2.
+    assertEquals(1, queue.reapExpired(2_000 + TTL.toMillis() + 1, 100, 3));
+    Claim.Claimed second = claim("d2", 40_000);
+    assertTrue(second.token() > first.token());
+
+    Report late = queue.complete("d1", id, first.token(), 41_000, 100);
+    assertEquals("lease belongs to d2", assertInstanceOf(Report.Refused.class, late).reason());
+    Report forged = queue.complete("d2", id, first.token(), 41_000, 100);
+    assertTrue(assertInstanceOf(Report.Refused.class, forged).reason().startsWith("stale token"));
+    assertInstanceOf(Report.Refused.class, queue.renew("d1", id, first.token(), 41_000, TTL));
+    assertEquals("claimed", record(id).get("state"), "no refused report was applied");
+
+    long refusals =
+        redis.getStream(keys.events(), StringCodec.INSTANCE).range(org.redisson.api.stream.StreamRangeArgs.startId(org.redisson.api.stream.StreamMessageId.MIN).endId(org.redisson.api.stream.StreamMessageId.MAX)).values().stream()
+            .filter(fields -> "refused".equals(fields.get("type")))
+            .count();
+    assertEquals(3, refusals);
+    assertInstanceOf(Report.Accepted.class, queue.complete("d2", id, second.token(), 42_000, 100));
+  }
+
+  @Test
+  void threeReapersAtOnceRequeueEachExpiredLeaseExactlyOnce() throws Exception {
+    int packages = 200;
+    String[] atoms = IntStream.range(0, packages).mapToObj(i -> "=app-misc/p" + i + "-1").toArray(String[]::new);
+    enqueue(0, atoms);
+    for (int i = 0; i < packages; i++) {
+      claim("lost-drone", 1_000);
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<Integer>> reaped = new ArrayList<>();
+    for (int r = 0; r < 3; r++) {
+      // Each coordinator's reaper has its own connection and script cache.
+      RedisJobQueue coordinator = new RedisJobQueue(redis, keys, new LuaScripts(redis));
+      reaped.add(
+          pool.submit(
+              () -> {
+                go.await();
+                int total = 0;
+                for (int round = 0; round < 20; round++) {
+                  total += coordinator.reapExpired(1_000 + TTL.toMillis() + 1, 7, 3);
+                }
+                return total;
+              }));
+    }
+    go.countDown();
+    int total = 0;
+    for (Future<Integer> f : reaped) {
+      total += f.get();
+    }
+    pool.shutdown();
+    assertEquals(packages, total);
+    assertEquals((long) packages, queue.countsByState().get("queued"));
+    assertEquals(0L, queue.countsByState().get("claimed"));
+    assertEquals("1", record("1").get("losses"));
+  }
+
+  @Test
+  void aPackageLostMaxLossesTimesFailsAsAPoisonPill() {
+    String id = enqueue(0, "=app-misc/poison-1").get(0).packageId();
+    long now = 1_000;
+    for (int loss = 1; loss <= 3; loss++) {
+      claim("d" + loss, now);
+      now += TTL.toMillis() + 1;
+      assertEquals(1, queue.reapExpired(now, 100, 3));
+    }
+    Map<String, String> rec = record(id);
+    assertEquals("failed", rec.get("state"));
+    assertTrue(rec.get("reason").startsWith("lost 3 times"), rec.get("reason"));
+    assertInstanceOf(Claim.Empty.class, queue.claim("d4", now, TTL));
+  }
+
+  @Test
+  void concurrentClaimersNeverShareAPackageAndLoseNone() throws Exception {
+    int packages = 3000;
+    int claimers = 16;
+    List<Atom> atoms = IntStream.range(0, packages).mapToObj(i -> Atom.parse("=app-misc/p" + i + "-1")).toList();
+    queue.enqueue(atoms, 0, 1_000);
+    Set<String> claimedIds = ConcurrentHashMap.newKeySet();
+    AtomicInteger doubles = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(claimers);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> done = new ArrayList<>();
+    for (int c = 0; c < claimers; c++) {
+      String drone = "drone-" + c;
+      done.add(
+          pool.submit(
+              () -> {
+                go.await();
+                while (queue.claim(drone, 2_000, TTL) instanceof Claim.Claimed claimed) {
+                  if (!claimedIds.add(claimed.packageId())) {
+                    doubles.incrementAndGet();
+                  }
+                  queue.complete(drone, claimed.packageId(), claimed.token(), 2_001, 1);
+                }
+                return null;
+              }));
+    }
+    go.countDown();
+    for (Future<?> f : done) {
+      f.get();
+    }
+    pool.shutdown();
+    assertEquals(0, doubles.get(), "no package was claimed twice");
+    assertEquals(packages, claimedIds.size(), "no package was lost");
+    assertEquals((long) packages, queue.countsByState().get("done"));
+    assertEquals(0L, queue.countsByState().get("queued"));
+  }
+}
