@@ -7,6 +7,7 @@ import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.queue.JobQueue;
 import dev.buildswarm.coordinator.redis.LuaScripts.Script;
 import dev.buildswarm.redis.RedisKeys;
+import dev.buildswarm.redis.SwarmReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -156,10 +157,7 @@ public final class RedisJobQueue implements JobQueue {
 
   @Override
   public Map<String, Long> countsByState() {
-    RMap<String, String> counts = redis.getMap(keys.stateCounts());
-    Map<String, Long> out = new TreeMap<>();
-    counts.readAllMap().forEach((state, n) -> out.put(state, Long.parseLong(n)));
-    return out;
+    return new SwarmReader(redis, keys).packageCounts();
   }
 
   @Override

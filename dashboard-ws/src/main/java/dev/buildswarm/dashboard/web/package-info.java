@@ -1,0 +1,2 @@
+/** Serves the dashboard page. */
+package dev.buildswarm.dashboard.web;
