@@ -8,5 +8,7 @@ package dev.buildswarm.coordinator.drones;
  * @param success whether it succeeded
  * @param durationMs how long it ran
  * @param reason why it failed, empty on success
+ * @param abandoned the drone gave the build up (shutting down): no verdict on the package
  */
-public record BuildReport(String packageId, long token, boolean success, long durationMs, String reason) {}
+public record BuildReport(
+    String packageId, long token, boolean success, long durationMs, String reason, boolean abandoned) {}

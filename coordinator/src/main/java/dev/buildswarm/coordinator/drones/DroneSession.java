@@ -40,6 +40,8 @@ public final class DroneSession {
   private final AtomicLong built = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private volatile boolean closed;
+  /** The drone said it is shutting down: claim nothing more for it. */
+  private volatile boolean stopping;
   private volatile Thread claimLoop;
   private AutoCloseable subscription;
 
@@ -74,7 +76,7 @@ public final class DroneSession {
   private void claimLoop() {
     while (!closed) {
       try {
-        while (!closed && running.size() < drone.slots()) {
+        while (!closed && !stopping && running.size() < drone.slots()) {
           Claim claim = service.claim(drone.name());
           if (!(claim instanceof Claim.Claimed claimed)) {
             break;
@@ -105,6 +107,12 @@ public final class DroneSession {
     }
   }
 
+  /** The drone is shutting down; its builds come back as abandoned reports. */
+  public void stopping(String reason) {
+    stopping = true;
+    LOG.info("drone {} is stopping ({}); assigning it nothing more", drone.name(), reason);
+  }
+
   public void buildStarted(String packageId, long token) {
     Report report = service.started(drone.name(), packageId, token);
     if (report instanceof Report.Refused refused) {
@@ -129,10 +137,14 @@ public final class DroneSession {
   }
 
   public void buildFinished(BuildReport result) {
-    Report report =
-        result.success()
-            ? service.complete(drone.name(), result.packageId(), result.token(), result.durationMs())
-            : service.fail(drone.name(), result.packageId(), result.token(), result.durationMs(), result.reason());
+    Report report;
+    if (result.abandoned()) {
+      report = service.release(drone.name(), result.packageId(), result.token(), result.reason());
+    } else if (result.success()) {
+      report = service.complete(drone.name(), result.packageId(), result.token(), result.durationMs());
+    } else {
+      report = service.fail(drone.name(), result.packageId(), result.token(), result.durationMs(), result.reason());
+    }
     Leased leased = running.get(result.packageId());
     if (leased != null && leased.token() == result.token()) {
       running.remove(result.packageId());
@@ -141,6 +153,8 @@ public final class DroneSession {
       LOG.warn(
           "drone {} reported {} for package {} with token {}: refused, {}",
           drone.name(), result.success() ? "success" : "failure", result.packageId(), result.token(), refused.reason());
+    } else if (result.abandoned()) {
+      LOG.info("drone {} gave package {} back ({})", drone.name(), result.packageId(), result.reason());
     } else if (result.success()) {
       built.incrementAndGet();
     } else {

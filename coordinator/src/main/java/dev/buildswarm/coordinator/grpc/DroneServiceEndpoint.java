@@ -162,8 +162,10 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
           case BUILD_FINISHED -> {
             BuildFinished f = message.getBuildFinished();
             session.buildFinished(
-                new BuildReport(f.getPackageId(), f.getToken(), f.getSuccess(), f.getDurationMs(), f.getReason()));
+                new BuildReport(
+                    f.getPackageId(), f.getToken(), f.getSuccess(), f.getDurationMs(), f.getReason(), f.getAbandoned()));
           }
+          case STOPPING -> session.stopping(message.getStopping().getReason());
           case REGISTER -> link.fail(Status.FAILED_PRECONDITION.withDescription("already registered on this stream"));
           case BODY_NOT_SET -> LOG.warn("drone {} sent an empty message", session.drone().name());
         }

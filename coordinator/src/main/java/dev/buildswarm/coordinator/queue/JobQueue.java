@@ -28,6 +28,9 @@ public interface JobQueue {
 
   Report fail(String drone, String packageId, long token, long nowMs, long durationMs, String reason);
 
+  /** The lease holder gives the package back to the queue without a verdict (not a failure). */
+  Report release(String drone, String packageId, long token, long nowMs, String reason);
+
   /** Appends build output to the package's log, keeping the last {@code keepLines} entries. */
   Report appendLog(String drone, String packageId, long token, long nowMs, String text, int keepLines);
 

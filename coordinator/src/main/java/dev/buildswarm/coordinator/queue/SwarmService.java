@@ -106,6 +106,15 @@ public final class SwarmService {
     return queue.fail(drone, packageId, token, now(), Math.max(0, durationMs), why);
   }
 
+  /** A drone gives a package back unbuilt (it is shutting down): queued again at once, no failure. */
+  public Report release(String drone, String packageId, long token, String reason) {
+    Report report = queue.release(drone, packageId, token, now(), reason == null ? "" : reason);
+    if (report instanceof Report.Accepted) {
+      workMayBeReady();
+    }
+    return report;
+  }
+
   public Report appendLog(String drone, String packageId, long token, String text) {
     String chunk = text;
     if (chunk.length() > MAX_LOG_CHUNK_CHARS) {

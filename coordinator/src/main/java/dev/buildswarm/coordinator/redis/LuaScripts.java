@@ -26,6 +26,7 @@ public final class LuaScripts {
     RENEW("renew"),
     COMPLETE("complete"),
     FAIL("fail"),
+    RELEASE("release"),
     APPEND_LOG("append_log"),
     REAP("reap"),
     DRONE_BUCKET("drone_bucket");

@@ -130,6 +130,19 @@ public final class RedisJobQueue implements JobQueue {
   }
 
   @Override
+  public Report release(String drone, String packageId, long token, long nowMs, String reason) {
+    return report(
+        scripts.run(
+            Script.RELEASE,
+            List.of(keys.pkg(packageId), keys.leases(), keys.ready(), keys.stateCounts(), keys.events()),
+            packageId,
+            drone,
+            String.valueOf(token),
+            String.valueOf(nowMs),
+            reason));
+  }
+
+  @Override
   public Report appendLog(String drone, String packageId, long token, long nowMs, String text, int keepLines) {
     return report(
         scripts.run(

@@ -194,13 +194,18 @@ class EndToEndIT {
   }
 
   private DroneAgent startDroneWithTable(String name, Path argvLog, Path table) throws InterruptedException {
+    return startDroneWithTable(name, argvLog, table, "0.3");
+  }
+
+  private DroneAgent startDroneWithTable(String name, Path argvLog, Path table, String defaultSeconds)
+      throws InterruptedException {
     DroneConfig config =
         new DroneConfig(
             name, "localhost", "localhost:" + grpcPort(), 2, 1, 1.0,
             BuildTemplate.of(List.of(FAKE_EMERGE, "{atom}")),
             work, work.resolve("binpkgs-" + name), "-j2",
             Map.of(
-                "FAKE_EMERGE_SECONDS", "0.3",
+                "FAKE_EMERGE_SECONDS", defaultSeconds,
                 "FAKE_EMERGE_TABLE", table.toString(),
                 "FAKE_EMERGE_ARGV_LOG", argvLog.toString()),
             Duration.ofMinutes(1), Duration.ofSeconds(2), "test");
@@ -209,6 +214,30 @@ class EndToEndIT {
     drone.start();
     assertTrue(drone.awaitRegistered(Duration.ofSeconds(10)), name + " registered");
     return drone;
+  }
+
+  @Test
+  void aDroneThatStopsMidBuildGivesThePackageBackAndAnotherBuildsIt() throws Exception {
+    Path table = work.resolve("table");
+    Files.writeString(table, "app-misc/long 600\n");
+    Path quickTable = work.resolve("quick-table");
+    Files.writeString(quickTable, "app-misc/long 0.2\n");
+    Path argvLog = work.resolve("argv.log");
+    DroneAgent stopping = startDroneWithTable("drone-a", argvLog, table, "600");
+    String target = "localhost:" + grpcPort();
+    assertTrue(swarm("--coordinator", target, "queue", "add", "=app-misc/long-2.0").startsWith("0\n"));
+    SwarmService service = server.getApplicationContext().getBean(SwarmService.class);
+    await("the build runs", () -> "building".equals(service.packageRecord("1").get("state")));
+
+    stopping.close(); // what SIGTERM does to a drone
+    await("the package is queued again", () -> "queued".equals(service.packageRecord("1").get("state")));
+    Map<String, String> given = service.packageRecord("1");
+    assertEquals("0", given.get("losses"), "given back by the drone, not reaped as lost: " + given);
+    assertEquals(null, given.get("reason"), "not failed");
+
+    startDroneWithTable("drone-b", argvLog, quickTable, "0.2");
+    await("another drone built it", () -> "done".equals(service.packageRecord("1").get("state")));
+    assertEquals("drone-b", service.packageRecord("1").get("drone"));
   }
 
   @Test

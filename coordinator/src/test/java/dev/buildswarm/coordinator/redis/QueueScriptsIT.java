@@ -140,6 +140,25 @@ class QueueScriptsIT {
   }
 
   @Test
+  void aPackageGivenBackByItsDroneIsQueuedAgainWithoutAFailureOrLoss() {
+    enqueue(0, "=app-misc/a-1", "=app-misc/b-1");
+    Claim.Claimed first = claim("d1", 2_000);
+    assertInstanceOf(Report.Refused.class, queue.release("d2", first.packageId(), first.token(), 2_100, "not mine"));
+    assertInstanceOf(Report.Accepted.class, queue.release("d1", first.packageId(), first.token(), 2_100, "drone stopping"));
+
+    Map<String, String> rec = record(first.packageId());
+    assertEquals("queued", rec.get("state"));
+    assertEquals("0", rec.get("losses"));
+    assertFalse(inSortedSet(keys.leases(), first.packageId()));
+    assertEquals(Map.of("queued", 2L, "claimed", 0L), queue.countsByState());
+    // It keeps its place in the queue: claimed before the package queued after it.
+    Claim.Claimed again = claim("d2", 2_200);
+    assertEquals(first.packageId(), again.packageId());
+    assertEquals(2, again.attempt());
+    assertInstanceOf(Report.Refused.class, queue.complete("d1", first.packageId(), first.token(), 2_300, 1));
+  }
+
+  @Test
   void threeReapersAtOnceRequeueEachExpiredLeaseExactlyOnce() throws Exception {
     int packages = 200;
     String[] atoms = IntStream.range(0, packages).mapToObj(i -> "=app-misc/p" + i + "-1").toArray(String[]::new);

@@ -15,6 +15,7 @@ import dev.buildswarm.proto.v1.Heartbeat;
 import dev.buildswarm.proto.v1.LogChunk;
 import dev.buildswarm.proto.v1.Register;
 import dev.buildswarm.proto.v1.RunningBuild;
+import dev.buildswarm.proto.v1.Stopping;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.lang.management.ManagementFactory;
@@ -179,6 +180,18 @@ public final class DroneAgent implements AutoCloseable {
         }
         case ASSIGNMENT -> {
           Assignment assignment = message.getAssignment();
+          if (stopping) {
+            // Crossed our Stopping notice on the wire: give it straight back.
+            sendFinished(
+                BuildFinished.newBuilder()
+                    .setPackageId(assignment.getPackageId())
+                    .setToken(assignment.getToken())
+                    .setExitCode(-1)
+                    .setReason("drone " + config.name() + " is shutting down")
+                    .setAbandoned(true)
+                    .build());
+            return;
+          }
           Thread.ofVirtual()
               .name("build-" + assignment.getPackageId())
               .start(() -> build(assignment));
@@ -221,7 +234,7 @@ public final class DroneAgent implements AutoCloseable {
     try {
       argv = config.buildTemplate().argvFor(Atom.parse(assignment.getAtom()));
     } catch (IllegalArgumentException e) {
-      finished(id, token, false, -1, 0, e.getMessage(), List.of());
+      finished(id, token, e.getMessage());
       return;
     }
     Map<String, String> env = new HashMap<>(config.extraEnvironment());
@@ -243,32 +256,43 @@ public final class DroneAgent implements AutoCloseable {
     BuildResult result;
     try {
       result = process.run(logs::line);
+    } catch (RuntimeException e) {
+      running.remove(id);
+      throw e;
     } finally {
       logs.flush();
-      running.remove(id);
     }
-    LOG.info("{} {} in {} ms", assignment.getAtom(), result.succeeded() ? "built" : "failed: " + result.reason(), result.duration().toMillis());
-    finished(
-        id,
-        token,
-        result.succeeded(),
-        result.exitCode(),
-        result.duration().toMillis(),
-        result.reason(),
-        result.logTail());
-  }
-
-  private void finished(
-      String id, long token, boolean success, int exitCode, long durationMs, String reason, List<String> tail) {
+    // Stopping is not cancelling: a build this drone ended because it is shutting down says
+    // nothing about the package, so it is handed back rather than failed.
+    boolean abandoned = stopping && result.ended() == BuildResult.Ending.CANCELLED;
+    LOG.info(
+        "{} {} in {} ms",
+        assignment.getAtom(),
+        abandoned ? "given back (drone stopping)" : result.succeeded() ? "built" : "failed: " + result.reason(),
+        result.duration().toMillis());
     sendFinished(
         BuildFinished.newBuilder()
             .setPackageId(id)
             .setToken(token)
-            .setSuccess(success)
-            .setExitCode(exitCode)
-            .setDurationMs(durationMs)
+            .setSuccess(result.succeeded())
+            .setExitCode(result.exitCode())
+            .setDurationMs(result.duration().toMillis())
+            .setReason(abandoned ? "drone " + config.name() + " is shutting down" : result.reason())
+            .setAbandoned(abandoned)
+            .addAllLogTail(result.logTail())
+            .build());
+    // Only now: close() waits for this, so the verdict is sent before the session ends.
+    running.remove(id);
+  }
+
+  private void finished(String id, long token, String reason) {
+    sendFinished(
+        BuildFinished.newBuilder()
+            .setPackageId(id)
+            .setToken(token)
+            .setSuccess(false)
+            .setExitCode(-1)
             .setReason(reason)
-            .addAllLogTail(tail)
             .build());
   }
 
@@ -338,8 +362,22 @@ public final class DroneAgent implements AutoCloseable {
   @Override
   public void close() {
     stopping = true;
+    send(
+        DroneMessage.newBuilder()
+            .setStopping(Stopping.newBuilder().setReason("drone " + config.name() + " is shutting down"))
+            .build());
     for (RunningBuildState build : running.values()) {
       build.process().cancel();
+    }
+    // Let the build threads report (given back, not failed) before the session closes.
+    long deadline = System.nanoTime() + config.killGrace().plusSeconds(5).toNanos();
+    while (!running.isEmpty() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
     }
     synchronized (sendLock) {
       if (outgoing != null) {
