@@ -60,8 +60,20 @@ public final class DroneSession {
     return drone;
   }
 
-  /** Records the drone online and starts claiming. */
-  public void open() {
+  /**
+   * Records the drone online and starts claiming. Builds the drone still runs from an earlier
+   * session keep their leases (when still the drone's) and their slots; the others are cancelled.
+   */
+  public void open(Map<String, Long> carriedOver) {
+    carriedOver.forEach(
+        (packageId, token) -> {
+          if (service.renew(drone.name(), packageId, token) instanceof Report.Refused refused) {
+            link.cancel(packageId, token, refused.reason());
+          } else {
+            String atom = service.packageRecord(packageId).getOrDefault("atom", "?");
+            running.put(packageId, new Leased(packageId, atom, token));
+          }
+        });
     writeBucket();
     subscription = work.subscribe(this::wake);
     claimLoop = Thread.ofVirtual().name("claim-" + drone.name()).start(this::claimLoop);
@@ -84,8 +96,10 @@ public final class DroneSession {
           running.put(claimed.packageId(), new Leased(claimed.packageId(), claimed.atom(), claimed.token()));
           writeBucket();
           if (!link.assign(claimed)) {
-            // The drone is gone; its lease expires and the reaper requeues the package.
-            LOG.warn("drone {} unreachable; {} waits for its lease to expire", drone.name(), claimed.atom());
+            // The drone is gone before it got the package: give it straight back to the queue.
+            LOG.warn("drone {} unreachable; {} goes back to the queue", drone.name(), claimed.atom());
+            running.remove(claimed.packageId());
+            service.release(drone.name(), claimed.packageId(), claimed.token(), "drone unreachable at assignment");
             closed = true;
           }
         }

@@ -214,7 +214,11 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
                       .setHeartbeatIntervalMs((int) service.settings().heartbeatInterval().toMillis())
                       .setLeaseTtlMs((int) service.settings().leaseTtl().toMillis()))
               .build());
-      opened.open();
+      Map<String, Long> carriedOver = new LinkedHashMap<>();
+      for (RunningBuild build : r.getRunningList()) {
+        carriedOver.put(build.getPackageId(), build.getToken());
+      }
+      opened.open(carriedOver);
       LOG.info(
           "drone {} registered ({} cores, {} slots, version {})",
           drone.name(), drone.cores(), drone.slots(), drone.version());

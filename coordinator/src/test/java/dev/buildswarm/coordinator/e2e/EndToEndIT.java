@@ -47,18 +47,26 @@ class EndToEndIT {
   private EmbeddedServer server;
   private final List<DroneAgent> drones = new ArrayList<>();
 
+  private RedisEndpoint redis;
+  private String swarmName;
+
   @BeforeEach
-  void startCoordinator(RedisEndpoint redis) {
-    server =
-        ApplicationContext.run(
-            EmbeddedServer.class,
-            Map.of(
-                "micronaut.server.port", -1,
-                "buildswarm.redis-url", redis.url(),
-                "buildswarm.swarm", redis.swarm() + "-" + System.nanoTime(),
-                "buildswarm.grpc.port", 0,
-                "buildswarm.heartbeat-interval", "200ms",
-                "buildswarm.lease-ttl", "2s"));
+  void startCoordinator(RedisEndpoint redisEndpoint) {
+    redis = redisEndpoint;
+    swarmName = redis.swarm() + "-" + System.nanoTime();
+    server = coordinator(0, "2s");
+  }
+
+  private EmbeddedServer coordinator(int grpcPort, String leaseTtl) {
+    return ApplicationContext.run(
+        EmbeddedServer.class,
+        Map.of(
+            "micronaut.server.port", -1,
+            "buildswarm.redis-url", redis.url(),
+            "buildswarm.swarm", swarmName,
+            "buildswarm.grpc.port", grpcPort,
+            "buildswarm.heartbeat-interval", "200ms",
+            "buildswarm.lease-ttl", leaseTtl));
   }
 
   @AfterEach
@@ -238,6 +246,35 @@ class EndToEndIT {
     startDroneWithTable("drone-b", argvLog, quickTable, "0.2");
     await("another drone built it", () -> "done".equals(service.packageRecord("1").get("state")));
     assertEquals("drone-b", service.packageRecord("1").get("drone"));
+  }
+
+  @Test
+  void aBuildRunningAcrossACoordinatorRestartIsKeptNotRebuilt() throws Exception {
+    // A coordinator with leases long enough to outlive its own restart.
+    int port = grpcPort();
+    server.close();
+    server = coordinator(port, "20s");
+    Path table = work.resolve("table");
+    Files.writeString(table, "app-misc/first 3\napp-misc/second 0.2\n");
+    Path argvLog = work.resolve("argv.log");
+    startDroneWithTable("drone-a", argvLog, table, "0.2"); // one slot
+    String target = "localhost:" + port;
+    assertTrue(swarm("--coordinator", target, "queue", "add", "=app-misc/first-1", "=app-misc/second-1").startsWith("0\n"));
+    SwarmService before = server.getApplicationContext().getBean(SwarmService.class);
+    await("the first build runs", () -> "building".equals(before.packageRecord("1").get("state")));
+
+    server.close();
+    server = coordinator(port, "20s");
+    SwarmService after = server.getApplicationContext().getBean(SwarmService.class);
+    await("both are done", () -> after.status().packagesByState().get("done") == 2L);
+
+    assertEquals("1", after.packageRecord("1").get("attempt"), "the running build was kept, not rebuilt");
+    assertEquals("1", after.packageRecord("2").get("attempt"));
+    List<String> runs = Files.readAllLines(argvLog);
+    assertEquals(2, runs.size(), "each package built once: " + runs);
+    long secondClaimed = Long.parseLong(after.packageRecord("2").get("started_ms"));
+    long firstFinished = Long.parseLong(after.packageRecord("1").get("finished_ms"));
+    assertTrue(secondClaimed >= firstFinished, "the one-slot drone was not given a second build while the first ran");
   }
 
   @Test

@@ -125,7 +125,11 @@ public final class DroneAgent implements AutoCloseable {
   }
 
   private Register registration() {
-    return Register.newBuilder()
+    Register.Builder register = Register.newBuilder();
+    for (RunningBuildState build : running.values()) {
+      register.addRunning(RunningBuild.newBuilder().setPackageId(build.packageId()).setToken(build.token()));
+    }
+    return register
         .setName(config.name())
         .setHost(config.host())
         .setCores(config.cores())
