@@ -64,33 +64,27 @@ public final class LuaScripts {
 
   /** Runs a script; its reply is a list (Long for integers, String for strings). */
   public List<Object> run(Script which, List<Object> keys, Object... args) {
-    String digest = sha.computeIfAbsent(which, s -> script.scriptLoad(source.get(s)));
-    try {
-      return script.evalSha(RScript.Mode.READ_WRITE, digest, RScript.ReturnType.LIST, keys, args);
-    } catch (RedisException e) {
-      if (e.getMessage() == null || !e.getMessage().contains("NOSCRIPT")) {
-        throw e;
-      }
-      String reloaded = script.scriptLoad(source.get(which));
-      sha.put(which, reloaded);
-      return script.evalSha(RScript.Mode.READ_WRITE, reloaded, RScript.ReturnType.LIST, keys, args);
-    }
+    return eval(which, RScript.ReturnType.LIST, keys, args);
   }
 
   /** Runs a script whose reply is one integer. */
   public long runForLong(Script which, List<Object> keys, Object... args) {
+    Long reply = eval(which, RScript.ReturnType.LONG, keys, args);
+    return reply == null ? 0 : reply;
+  }
+
+  private <T> T eval(Script which, RScript.ReturnType type, List<Object> keys, Object... args) {
     String digest = sha.computeIfAbsent(which, s -> script.scriptLoad(source.get(s)));
     try {
-      Long reply = script.evalSha(RScript.Mode.READ_WRITE, digest, RScript.ReturnType.LONG, keys, args);
-      return reply == null ? 0 : reply;
+      return script.evalSha(RScript.Mode.READ_WRITE, digest, type, keys, args);
     } catch (RedisException e) {
       if (e.getMessage() == null || !e.getMessage().contains("NOSCRIPT")) {
         throw e;
       }
+      // Redis restarted or its script cache was flushed: load again and retry once.
       String reloaded = script.scriptLoad(source.get(which));
       sha.put(which, reloaded);
-      Long reply = script.evalSha(RScript.Mode.READ_WRITE, reloaded, RScript.ReturnType.LONG, keys, args);
-      return reply == null ? 0 : reply;
+      return script.evalSha(RScript.Mode.READ_WRITE, reloaded, type, keys, args);
     }
   }
 }

@@ -88,6 +88,14 @@ class QueueScriptsIT {
   }
 
   @Test
+  void scriptsAreLoadedAgainAfterRedisForgetsThem() {
+    enqueue(0, "=app-misc/a-1");
+    redis.getScript().scriptFlush(); // what a Redis restart does to the script cache
+    assertTrue(enqueue(0, "=app-misc/b-1").get(0).queued());
+    assertEquals("=app-misc/a-1", claim("d1", 2_000).atom());
+  }
+
+  @Test
   void higherPriorityIsClaimedFirstThenQueueOrder() {
     enqueue(0, "=app-misc/a-1", "=app-misc/b-1");
     enqueue(5, "=app-misc/urgent-1");
