@@ -3,6 +3,9 @@
 -- ARGV: 1 id, 2 drone, 3 token, 4 now ms, 5 duration ms
 -- Returns {1} or {-1, reason}.
 local id, drone, token, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+if already_finished(KEYS[1], drone, token) then
+  return {1}
+end
 local refused, state = refuse_unless_owner(KEYS[1], KEYS[5], now, id, drone, token, 'complete')
 if refused then
   return {-1, refused}

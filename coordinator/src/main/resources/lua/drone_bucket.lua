@@ -1,11 +1,24 @@
--- Write fields of one drone's own state bucket and index the drone, in one step.
+-- Write one drone's own state bucket, and index the drone, in one step. Only the drone's current
+-- session may write: 'open' makes the calling session the current one; 'update' writes only while
+-- it still is, so a stale session (replaced, or on another coordinator) cannot overwrite it.
+-- Counters (built, failed) are increments, so they survive reconnects.
 -- KEYS: 1 the drone's bucket, 2 drone index
--- ARGV: 1 drone name, then field/value pairs
--- Returns 1.
-local args = {'HSET', KEYS[1]}
-for i = 2, #ARGV do
+-- ARGV: 1 drone name, 2 session id, 3 mode (open|update), 4 built delta, 5 failed delta,
+--       then field/value pairs
+-- Returns 1 when written, 0 when this session is no longer the drone's current one.
+if ARGV[3] == 'update' and redis.call('HGET', KEYS[1], 'session') ~= ARGV[2] then
+  return 0
+end
+local args = {'HSET', KEYS[1], 'session', ARGV[2]}
+for i = 6, #ARGV do
   args[#args + 1] = ARGV[i]
 end
 redis.call(unpack(args))
+if tonumber(ARGV[4]) ~= 0 then
+  redis.call('HINCRBY', KEYS[1], 'built', ARGV[4])
+end
+if tonumber(ARGV[5]) ~= 0 then
+  redis.call('HINCRBY', KEYS[1], 'failed', ARGV[5])
+end
 redis.call('SADD', KEYS[2], ARGV[1])
 return 1

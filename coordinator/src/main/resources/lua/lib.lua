@@ -45,3 +45,10 @@ local function refuse_unless_owner(pk, events_key, now, id, drone, token, report
   end
   return reason, state
 end
+
+-- A verdict the drone sends again (it was not sure the first one arrived): the package already
+-- ended under this very lease. Answered as applied, changing nothing; the first verdict stands.
+local function already_finished(pk, drone, token)
+  local rec = redis.call('HMGET', pk, 'state', 'owner', 'token')
+  return (rec[1] == 'done' or rec[1] == 'failed') and rec[2] == drone and rec[3] == token
+end

@@ -1,5 +1,6 @@
 -- Return packages whose lease expired (the drone was lost) to the queue. A lost drone is not the
--- package's failed attempt, but it is counted: a package lost max_losses times fails (poison pill).
+-- package's failed attempt, but a lost build is counted: a package whose build was lost max_losses
+-- times fails (poison pill).
 -- Safe to run from every coordinator at once: each expired lease is requeued exactly once, because
 -- the check and the change happen in this one script.
 -- KEYS: 1 leases, 2 ready, 3 active atoms, 4 state counts, 5 events
@@ -13,8 +14,13 @@ for _, id in ipairs(expired) do
   local rec = redis.call('HMGET', pk, 'state', 'owner', 'score', 'atom')
   local state, owner, score, atom = rec[1], rec[2], rec[3], rec[4]
   if state == 'claimed' or state == 'building' then
-    local losses = redis.call('HINCRBY', pk, 'losses', 1)
-    if losses >= max_losses then
+    -- Only a build that started counts as a loss: a package merely claimed never ran, so it
+    -- cannot be what killed the drone.
+    local losses = tonumber(redis.call('HGET', pk, 'losses') or 0)
+    if state == 'building' then
+      losses = redis.call('HINCRBY', pk, 'losses', 1)
+    end
+    if state == 'building' and losses >= max_losses then
       local reason = 'lost ' .. losses .. ' times (drone ' .. tostring(owner) .. ' last)'
       redis.call('HSET', pk, 'state', 'failed', 'reason', reason, 'owner', '', 'token', '',
         'lease_until', '', 'finished_ms', now, 'updated_ms', now)

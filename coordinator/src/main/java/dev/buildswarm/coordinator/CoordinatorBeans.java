@@ -18,6 +18,8 @@ import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Value;
+import io.micronaut.context.event.ApplicationEventListener;
+import io.micronaut.context.event.ShutdownEvent;
 import jakarta.inject.Singleton;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -102,6 +104,7 @@ public class CoordinatorBeans {
       SwarmService service,
       DroneSessions sessions,
       WorkSignal signal,
+      Clock clock,
       @Value("${buildswarm.grpc.host:127.0.0.1}") String host,
       @Value("${buildswarm.grpc.port:7420}") int port) {
     String id = coordinatorId();
@@ -109,14 +112,30 @@ public class CoordinatorBeans {
         host,
         port,
         List.of(
-            new DroneServiceEndpoint(service, sessions, signal, id, CoordinatorMain.version()),
+            new DroneServiceEndpoint(service, sessions, signal, id, CoordinatorMain.version(), clock),
             new AdminServiceEndpoint(service)));
   }
 
   @Context
   @Bean(preDestroy = "close")
   LeaseReaper leaseReaper(SwarmService service, CoordinatorSettings settings) {
-    return new LeaseReaper(service, settings.reapInterval());
+    // The first reap waits one lease TTL: drones reconnecting after this coordinator restarted get
+    // the time to renew their leases before any is taken for lost.
+    return new LeaseReaper(service, settings.leaseTtl(), settings.reapInterval());
+  }
+
+  /**
+   * Stops serving before any bean is destroyed: drone sessions end (and mark their drones offline)
+   * while Redis is still connected.
+   */
+  @Singleton
+  ApplicationEventListener<ShutdownEvent> stopServingFirst(
+      GrpcServer grpc, LeaseReaper reaper, DroneSessions sessions) {
+    return event -> {
+      reaper.close();
+      sessions.closeAll();
+      grpc.close();
+    };
   }
 
   private static String coordinatorId() {

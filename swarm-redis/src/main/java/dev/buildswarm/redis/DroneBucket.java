@@ -43,6 +43,8 @@ public record DroneBucket(
   public static final String COORDINATOR = "coordinator";
   public static final String BUILT = "built";
   public static final String FAILED = "failed";
+  /** Which session currently owns the bucket; only it may write (see drone_bucket.lua). */
+  public static final String SESSION = "session";
 
   public static final String IDLE = "idle";
   public static final String BUILDING = "building";

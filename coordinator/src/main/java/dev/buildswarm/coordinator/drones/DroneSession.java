@@ -3,28 +3,30 @@ package dev.buildswarm.coordinator.drones;
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.DroneRegistration;
 import dev.buildswarm.coordinator.domain.Report;
+import dev.buildswarm.coordinator.queue.BucketUpdate;
 import dev.buildswarm.coordinator.queue.SwarmService;
 import dev.buildswarm.coordinator.queue.WorkSignal;
 import dev.buildswarm.redis.DroneBucket;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One drone's session on this coordinator. Its claim loop (one virtual thread) claims a package
  * whenever the drone has a free slot and work may be ready: it wakes at once on a work signal
- * (enqueue, a finished build, a reaped lease) and looks again every {@link #RECHECK} regardless, so
- * a lost signal costs seconds, not packages (lesson 5).
+ * (enqueue, a finished build, a reaped or released lease) and looks again every {@link #RECHECK}
+ * regardless, so a lost signal costs seconds, not packages (lesson 5).
  *
- * <p>Thread-safe: report methods are called by the transport (one at a time per session); the
- * claim loop runs alongside; shared state is the concurrent {@link #running} map.
+ * <p>Thread-safe: report methods are called by the transport one at a time; the claim loop runs
+ * alongside; shared state is the concurrent {@link #running} map and volatile flags.
  */
 public final class DroneSession {
   private static final Logger LOG = LoggerFactory.getLogger(DroneSession.class);
@@ -35,25 +37,32 @@ public final class DroneSession {
   private final DroneLink link;
   private final WorkSignal work;
   private final String coordinatorId;
+  private final Clock clock;
+  private final String sessionId = UUID.randomUUID().toString();
   private final Map<String, Leased> running = new ConcurrentHashMap<>();
   private final Semaphore wakeups = new Semaphore(0);
-  private final AtomicLong built = new AtomicLong();
-  private final AtomicLong failed = new AtomicLong();
   private volatile boolean closed;
   /** The drone said it is shutting down: claim nothing more for it. */
   private volatile boolean stopping;
   private volatile Thread claimLoop;
-  private AutoCloseable subscription;
+  private volatile AutoCloseable subscription;
 
-  private record Leased(String packageId, String atom, long token) {}
+  /** A package leased to this drone; {@code assignedAtMs} lets heartbeats tell in-flight from lost. */
+  private record Leased(String packageId, String atom, long token, long assignedAtMs) {}
 
   public DroneSession(
-      DroneRegistration drone, SwarmService service, DroneLink link, WorkSignal work, String coordinatorId) {
+      DroneRegistration drone,
+      SwarmService service,
+      DroneLink link,
+      WorkSignal work,
+      String coordinatorId,
+      Clock clock) {
     this.drone = drone;
     this.service = service;
     this.link = link;
     this.work = work;
     this.coordinatorId = coordinatorId;
+    this.clock = clock;
   }
 
   public DroneRegistration drone() {
@@ -61,7 +70,7 @@ public final class DroneSession {
   }
 
   /**
-   * Records the drone online and starts claiming. Builds the drone still runs from an earlier
+   * Takes the drone's bucket over and starts claiming. Builds the drone still runs from an earlier
    * session keep their leases (when still the drone's) and their slots; the others are cancelled.
    */
   public void open(Map<String, Long> carriedOver) {
@@ -71,11 +80,15 @@ public final class DroneSession {
             link.cancel(packageId, token, refused.reason());
           } else {
             String atom = service.packageRecord(packageId).getOrDefault("atom", "?");
-            running.put(packageId, new Leased(packageId, atom, token));
+            running.put(packageId, new Leased(packageId, atom, token, clock.millis()));
           }
         });
-    writeBucket();
+    writeBucket(true, 0, 0);
     subscription = work.subscribe(this::wake);
+    if (closed) {
+      unsubscribe();
+      return;
+    }
     claimLoop = Thread.ofVirtual().name("claim-" + drone.name()).start(this::claimLoop);
   }
 
@@ -93,12 +106,13 @@ public final class DroneSession {
           if (!(claim instanceof Claim.Claimed claimed)) {
             break;
           }
-          running.put(claimed.packageId(), new Leased(claimed.packageId(), claimed.atom(), claimed.token()));
-          writeBucket();
+          Leased leased = new Leased(claimed.packageId(), claimed.atom(), claimed.token(), clock.millis());
+          running.put(claimed.packageId(), leased);
+          writeBucket(false, 0, 0);
           if (!link.assign(claimed)) {
             // The drone is gone before it got the package: give it straight back to the queue.
             LOG.warn("drone {} unreachable; {} goes back to the queue", drone.name(), claimed.atom());
-            running.remove(claimed.packageId());
+            running.remove(claimed.packageId(), leased);
             service.release(drone.name(), claimed.packageId(), claimed.token(), "drone unreachable at assignment");
             closed = true;
           }
@@ -134,7 +148,12 @@ public final class DroneSession {
     }
   }
 
-  /** A heartbeat: renews the lease of every build the drone says it runs. */
+  /**
+   * A heartbeat: renews the lease of every build the drone says it runs, and reconciles: a package
+   * this session assigned that the drone no longer mentions, two heartbeats after it was assigned,
+   * never reached it (or its verdict was lost); its lease is released so its slot and the package
+   * are not stranded.
+   */
   public void heartbeat(Map<String, Long> runningTokens) {
     runningTokens.forEach(
         (packageId, token) -> {
@@ -143,13 +162,25 @@ public final class DroneSession {
             refuse(packageId, token, refused.reason());
           }
         });
-    writeBucket();
+    long graceMs = service.settings().heartbeatInterval().multipliedBy(2).toMillis();
+    long now = clock.millis();
+    for (Leased leased : List.copyOf(running.values())) {
+      Long reported = runningTokens.get(leased.packageId());
+      boolean missing = reported == null || reported != leased.token();
+      if (missing && now - leased.assignedAtMs() > graceMs && running.remove(leased.packageId(), leased)) {
+        LOG.warn("drone {} does not run {} it was assigned; giving it back", drone.name(), leased.atom());
+        service.release(drone.name(), leased.packageId(), leased.token(), "drone " + drone.name() + " does not run it");
+        wake();
+      }
+    }
+    writeBucket(false, 0, 0);
   }
 
   public void logChunk(String packageId, long token, String text) {
     service.appendLog(drone.name(), packageId, token, text);
   }
 
+  /** Applies a verdict. Returns normally once it is stored (or refused for good): safe to acknowledge. */
   public void buildFinished(BuildReport result) {
     Report report;
     if (result.abandoned()) {
@@ -161,8 +192,10 @@ public final class DroneSession {
     }
     Leased leased = running.get(result.packageId());
     if (leased != null && leased.token() == result.token()) {
-      running.remove(result.packageId());
+      running.remove(result.packageId(), leased);
     }
+    int built = 0;
+    int failed = 0;
     if (report instanceof Report.Refused refused) {
       LOG.warn(
           "drone {} reported {} for package {} with token {}: refused, {}",
@@ -170,11 +203,11 @@ public final class DroneSession {
     } else if (result.abandoned()) {
       LOG.info("drone {} gave package {} back ({})", drone.name(), result.packageId(), result.reason());
     } else if (result.success()) {
-      built.incrementAndGet();
+      built = 1;
     } else {
-      failed.incrementAndGet();
+      failed = 1;
     }
-    writeBucket();
+    writeBucket(false, built, failed);
     // A slot is free here, and a finished package may free others' work: look again now.
     service.workMayBeReady();
   }
@@ -184,9 +217,8 @@ public final class DroneSession {
     LOG.info("drone {}: package {} token {} refused ({}); cancelling it", drone.name(), packageId, token, reason);
     link.cancel(packageId, token, reason);
     Leased leased = running.get(packageId);
-    if (leased != null && leased.token() == token) {
-      running.remove(packageId);
-      writeBucket();
+    if (leased != null && leased.token() == token && running.remove(packageId, leased)) {
+      writeBucket(false, 0, 0);
       wake();
     }
   }
@@ -197,49 +229,47 @@ public final class DroneSession {
     close();
   }
 
-  /** The stream ended: stop claiming and show the drone offline. Its leases expire by themselves. */
+  /**
+   * The stream ended: stop claiming and show the drone offline (unless a newer session owns its
+   * bucket). Its leases expire by themselves, or are kept when the drone reconnects in time.
+   */
   public void close() {
-    if (closed && claimLoop == null) {
+    if (closed) {
       return;
     }
     closed = true;
-    Thread loop = claimLoop;
-    claimLoop = null;
-    if (loop != null) {
-      loop.interrupt();
-    }
-    if (subscription != null) {
-      try {
-        subscription.close();
-      } catch (Exception ignored) {
-        // Removing a listener cannot fail.
-      }
-    }
+    // Not interrupted: an interrupt inside a Redis call could leave a claim nobody knows about.
+    wakeups.release();
+    unsubscribe();
     try {
-      service.writeDroneBucket(drone, DroneBucket.OFFLINE, runningList(), counters());
+      writeBucket(false, 0, 0, DroneBucket.OFFLINE);
     } catch (RuntimeException e) {
       LOG.warn("could not mark drone {} offline: {}", drone.name(), e.toString());
     }
   }
 
-  private void writeBucket() {
-    service.writeDroneBucket(
-        drone, running.isEmpty() ? DroneBucket.IDLE : DroneBucket.BUILDING, runningList(), counters());
-  }
-
-  private List<String> runningList() {
-    List<String> out = new ArrayList<>();
-    for (Leased leased : running.values()) {
-      out.add(leased.packageId() + "=" + leased.atom());
+  private void unsubscribe() {
+    AutoCloseable current = subscription;
+    if (current != null) {
+      try {
+        current.close();
+      } catch (Exception ignored) {
+        // Removing a listener cannot fail.
+      }
     }
-    out.sort(null);
-    return out;
   }
 
-  private Map<String, String> counters() {
-    return Map.of(
-        DroneBucket.COORDINATOR, coordinatorId,
-        DroneBucket.BUILT, String.valueOf(built.get()),
-        DroneBucket.FAILED, String.valueOf(failed.get()));
+  private void writeBucket(boolean opening, int built, int failed) {
+    writeBucket(opening, built, failed, running.isEmpty() ? DroneBucket.IDLE : DroneBucket.BUILDING);
+  }
+
+  private void writeBucket(boolean opening, int built, int failed, String state) {
+    List<String> list = new ArrayList<>();
+    for (Leased leased : running.values()) {
+      list.add(leased.packageId() + "=" + leased.atom());
+    }
+    list.sort(null);
+    service.writeDroneBucket(
+        drone, new BucketUpdate(sessionId, opening, state, list, coordinatorId, built, failed));
   }
 }

@@ -14,11 +14,13 @@ import dev.buildswarm.proto.v1.CancelBuild;
 import dev.buildswarm.proto.v1.CoordinatorMessage;
 import dev.buildswarm.proto.v1.DroneMessage;
 import dev.buildswarm.proto.v1.DroneServiceGrpc;
+import dev.buildswarm.proto.v1.FinishedAck;
 import dev.buildswarm.proto.v1.Register;
 import dev.buildswarm.proto.v1.Registered;
 import dev.buildswarm.proto.v1.RunningBuild;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -38,9 +40,16 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
   private final WorkSignal work;
   private final String coordinatorId;
   private final String coordinatorVersion;
+  private final Clock clock;
 
   public DroneServiceEndpoint(
-      SwarmService service, DroneSessions sessions, WorkSignal work, String coordinatorId, String coordinatorVersion) {
+      SwarmService service,
+      DroneSessions sessions,
+      WorkSignal work,
+      String coordinatorId,
+      String coordinatorVersion,
+      Clock clock) {
+    this.clock = clock;
     this.service = service;
     this.sessions = sessions;
     this.work = work;
@@ -164,9 +173,18 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
             session.buildFinished(
                 new BuildReport(
                     f.getPackageId(), f.getToken(), f.getSuccess(), f.getDurationMs(), f.getReason(), f.getAbandoned()));
+            // Stored (or refused for good): the drone may forget it. Not sent when storing threw,
+            // so the drone sends it again after it reconnects.
+            link.send(
+                CoordinatorMessage.newBuilder()
+                    .setFinishedAck(FinishedAck.newBuilder().setPackageId(f.getPackageId()).setToken(f.getToken()))
+                    .build());
           }
           case STOPPING -> session.stopping(message.getStopping().getReason());
-          case REGISTER -> link.fail(Status.FAILED_PRECONDITION.withDescription("already registered on this stream"));
+          case REGISTER -> {
+            link.fail(Status.FAILED_PRECONDITION.withDescription("already registered on this stream"));
+            end();
+          }
           case BODY_NOT_SET -> LOG.warn("drone {} sent an empty message", session.drone().name());
         }
       } catch (IllegalArgumentException e) {
@@ -203,7 +221,7 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
       DroneRegistration drone =
           new DroneRegistration(
               r.getName(), r.getHost(), r.getCores(), r.getSlots(), r.getSpeedFactor(), r.getVersion());
-      DroneSession opened = new DroneSession(drone, service, link, work, coordinatorId);
+      DroneSession opened = new DroneSession(drone, service, link, work, coordinatorId, clock);
       sessions.add(opened);
       session = opened;
       link.send(

@@ -16,7 +16,7 @@ public final class LeaseReaper implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseReaper.class);
   private final ScheduledExecutorService timer;
 
-  public LeaseReaper(SwarmService service, Duration interval) {
+  public LeaseReaper(SwarmService service, Duration firstAfter, Duration interval) {
     this.timer =
         Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("lease-reaper").factory());
     timer.scheduleWithFixedDelay(
@@ -30,7 +30,7 @@ public final class LeaseReaper implements AutoCloseable {
             LOG.warn("reaping expired leases failed; trying again: {}", e.toString());
           }
         },
-        interval.toMillis(),
+        firstAfter.toMillis(),
         interval.toMillis(),
         TimeUnit.MILLISECONDS);
   }

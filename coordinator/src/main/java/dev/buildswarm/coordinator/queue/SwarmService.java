@@ -142,18 +142,25 @@ public final class SwarmService {
     return queue.packageRecord(packageId);
   }
 
-  /** Writes a drone's own bucket. Only that drone's session calls this for it. */
-  public void writeDroneBucket(DroneRegistration drone, String state, List<String> running, Map<String, String> extra) {
-    Map<String, String> fields = new TreeMap<>(extra);
+  /**
+   * Writes a drone's own bucket. Only that drone's sessions call this for it, and only the current
+   * session's writes land.
+   *
+   * @return false when a newer session of the drone owns the bucket (nothing written)
+   */
+  public boolean writeDroneBucket(DroneRegistration drone, BucketUpdate update) {
+    Map<String, String> fields = new TreeMap<>();
     fields.put(DroneBucket.NAME, drone.name());
     fields.put(DroneBucket.HOST, drone.host());
-    fields.put(DroneBucket.STATE, state);
+    fields.put(DroneBucket.STATE, update.state());
     fields.put(DroneBucket.CORES, String.valueOf(drone.cores()));
     fields.put(DroneBucket.SLOTS, String.valueOf(drone.slots()));
-    fields.put(DroneBucket.RUNNING, String.join("\n", running));
+    fields.put(DroneBucket.RUNNING, String.join("\n", update.running()));
     fields.put(DroneBucket.VERSION, drone.version());
+    fields.put(DroneBucket.COORDINATOR, update.coordinatorId());
     fields.put(DroneBucket.LAST_HEARTBEAT_MS, String.valueOf(now()));
-    buckets.write(drone.name(), fields);
+    return buckets.write(
+        drone.name(), update.sessionId(), update.opening(), update.builtDelta(), update.failedDelta(), fields);
   }
 
   public List<DroneBucket> drones() {

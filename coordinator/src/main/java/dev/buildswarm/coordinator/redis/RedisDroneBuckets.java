@@ -23,16 +23,22 @@ public final class RedisDroneBuckets implements DroneBuckets {
   }
 
   @Override
-  public void write(String drone, Map<String, String> fields) {
-    List<Object> args = new ArrayList<>(1 + 2 * fields.size());
+  public boolean write(
+      String drone, String sessionId, boolean opening, int builtDelta, int failedDelta, Map<String, String> fields) {
+    List<Object> args = new ArrayList<>(5 + 2 * fields.size());
     args.add(drone);
+    args.add(sessionId);
+    args.add(opening ? "open" : "update");
+    args.add(String.valueOf(builtDelta));
+    args.add(String.valueOf(failedDelta));
     fields.forEach(
         (field, value) -> {
           args.add(field);
           args.add(value);
         });
-    scripts.runForLong(
-        Script.DRONE_BUCKET, List.of(keys.droneBucket(drone), keys.droneIndex()), args.toArray());
+    return scripts.runForLong(
+            Script.DRONE_BUCKET, List.of(keys.droneBucket(drone), keys.droneIndex()), args.toArray())
+        == 1;
   }
 
   @Override

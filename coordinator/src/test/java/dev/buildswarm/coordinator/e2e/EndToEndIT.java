@@ -278,6 +278,31 @@ class EndToEndIT {
   }
 
   @Test
+  void aVerdictReachedWhileTheCoordinatorIsDownIsDeliveredAfterItReturns() throws Exception {
+    int port = grpcPort();
+    server.close();
+    server = coordinator(port, "20s");
+    Path table = work.resolve("table");
+    Files.writeString(table, "app-misc/only 4\n");
+    Path argvLog = work.resolve("argv.log");
+    DroneAgent drone = startDroneWithTable("drone-a", argvLog, table, "0.2");
+    assertTrue(swarm("--coordinator", "localhost:" + port, "queue", "add", "=app-misc/only-1").startsWith("0\n"));
+    SwarmService before = server.getApplicationContext().getBean(SwarmService.class);
+    await("the build runs", () -> "building".equals(before.packageRecord("1").get("state")));
+
+    server.close();
+    await("the build ended while no coordinator listened", () -> drone.runningBuilds() == 0);
+    assertEquals(1, drone.unacknowledgedVerdicts(), "the drone keeps its verdict");
+
+    server = coordinator(port, "20s");
+    SwarmService after = server.getApplicationContext().getBean(SwarmService.class);
+    await("the verdict is stored", () -> "done".equals(after.packageRecord("1").get("state")));
+    await("and acknowledged", () -> drone.unacknowledgedVerdicts() == 0);
+    assertEquals("1", after.packageRecord("1").get("attempt"), "not rebuilt");
+    assertEquals(1, Files.readAllLines(argvLog).size());
+  }
+
+  @Test
   void anInvalidAtomQueuesNothingAndTheCoordinatorGoesOnServing() throws Exception {
     String target = "localhost:" + grpcPort();
     String refused = swarm("--coordinator", target, "queue", "add", "=app-misc/good-1", "dev-lang/python[sqlite]");

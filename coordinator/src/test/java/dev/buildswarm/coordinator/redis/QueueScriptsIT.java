@@ -96,6 +96,19 @@ class QueueScriptsIT {
   }
 
   @Test
+  void aVerdictSentTwiceIsAppliedOnce() {
+    String id = enqueue(0, "=app-misc/a-1").get(0).packageId();
+    Claim.Claimed claimed = claim("d1", 2_000);
+    assertInstanceOf(Report.Accepted.class, queue.complete("d1", id, claimed.token(), 3_000, 900));
+    assertInstanceOf(Report.Accepted.class, queue.complete("d1", id, claimed.token(), 3_500, 900));
+    assertInstanceOf(Report.Accepted.class, queue.fail("d1", id, claimed.token(), 3_600, 900, "late"));
+    assertEquals("done", record(id).get("state"), "the first verdict stands");
+    assertEquals(1L, queue.countsByState().get("done"));
+    assertEquals(0L, queue.countsByState().getOrDefault("failed", 0L));
+    assertInstanceOf(Report.Refused.class, queue.complete("d2", id, claimed.token(), 3_700, 1));
+  }
+
+  @Test
   void higherPriorityIsClaimedFirstThenQueueOrder() {
     enqueue(0, "=app-misc/a-1", "=app-misc/b-1");
     enqueue(5, "=app-misc/urgent-1");
@@ -200,7 +213,7 @@ class QueueScriptsIT {
     assertEquals(packages, total);
     assertEquals((long) packages, queue.countsByState().get("queued"));
     assertEquals(0L, queue.countsByState().get("claimed"));
-    assertEquals("1", record("1").get("losses"));
+    assertEquals("0", record("1").get("losses"), "claimed but never started: not a lost build");
   }
 
   @Test
@@ -208,7 +221,8 @@ class QueueScriptsIT {
     String id = enqueue(0, "=app-misc/poison-1").get(0).packageId();
     long now = 1_000;
     for (int loss = 1; loss <= 3; loss++) {
-      claim("d" + loss, now);
+      Claim.Claimed claimed = claim("d" + loss, now);
+      queue.started("d" + loss, id, claimed.token(), now, TTL);
       now += TTL.toMillis() + 1;
       assertEquals(1, queue.reapExpired(now, 100, 3));
     }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,9 @@ public final class BuildProcess {
   private final Duration grace;
   private volatile Process process;
   private volatile boolean cancelled;
+  /** Cleared when run() returns: output that a leftover grandchild still writes goes nowhere. */
+  private volatile boolean delivering = true;
+  private final AtomicBoolean ending = new AtomicBoolean();
 
   public BuildProcess(BuildRequest request, Duration grace) {
     this.request = request;
@@ -59,10 +63,11 @@ public final class BuildProcess {
     if (cancelled) {
       endTree();
     }
+    Process started = process;
     Thread reader =
         Thread.ofVirtual()
             .name("build-output-" + process.pid())
-            .start(() -> readLines(process, tail, lines));
+            .start(() -> readLines(started, tail, lines));
     boolean exited;
     try {
       exited = process.waitFor(request.timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -79,6 +84,7 @@ public final class BuildProcess {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    delivering = false;
     Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
     List<String> lastLines;
     synchronized (tail) {
@@ -93,15 +99,18 @@ public final class BuildProcess {
     return new BuildResult(process.exitValue(), BuildResult.Ending.EXITED, took, lastLines);
   }
 
-  /** Ends the build's process tree; safe to call at any time, any number of times. */
+  /**
+   * Ends the build's process tree; safe to call at any time, any number of times, from any thread.
+   * Returns at once: the grace period runs on a thread of its own.
+   */
   public void cancel() {
     cancelled = true;
-    if (process != null) {
-      endTree();
+    if (process != null && ending.compareAndSet(false, true)) {
+      Thread.ofVirtual().name("end-build-" + process.pid()).start(this::endTree);
     }
   }
 
-  private static void readLines(Process process, Deque<String> tail, Consumer<String> lines) {
+  private void readLines(Process process, Deque<String> tail, Consumer<String> lines) {
     try (BufferedReader in =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
@@ -111,6 +120,9 @@ public final class BuildProcess {
           if (tail.size() > TAIL_LINES) {
             tail.removeFirst();
           }
+        }
+        if (!delivering) {
+          continue;
         }
         try {
           lines.accept(line);
@@ -150,6 +162,12 @@ public final class BuildProcess {
       } catch (Exception stillAlive) {
         // Killed below.
       }
+    }
+    // Look again: children forked during the grace period are ended too.
+    try {
+      root.descendants().forEach(tree::add);
+    } catch (RuntimeException e) {
+      LOG.warn("could not list the build's child processes", e);
     }
     for (ProcessHandle handle : tree) {
       try {

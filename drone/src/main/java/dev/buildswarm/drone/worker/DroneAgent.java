@@ -25,7 +25,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -43,12 +42,17 @@ public final class DroneAgent implements AutoCloseable {
   public static final int PROTOCOL_VERSION = 1;
   private static final int LOG_BATCH_LINES = 64;
   private static final long LOG_BATCH_MS = 250;
+  /** Well inside a lease TTL, so a drone back after a blip finds its leases still its own. */
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
   private final DroneConfig config;
   private final CoordinatorClient client;
   private final Map<String, RunningBuildState> running = new ConcurrentHashMap<>();
-  /** Results finished while no session was open; sent after the next registration. */
-  private final ConcurrentLinkedQueue<BuildFinished> unsent = new ConcurrentLinkedQueue<>();
+  /**
+   * Verdicts not yet acknowledged by the coordinator, by {@code id:token}. Sent again after every
+   * registration until acknowledged; the coordinator applies a verdict sent twice only once.
+   */
+  private final Map<String, BuildFinished> outbox = new ConcurrentHashMap<>();
 
   private final Object sendLock = new Object();
   private StreamObserver<DroneMessage> outgoing; // guarded by sendLock
@@ -88,9 +92,10 @@ public final class DroneAgent implements AutoCloseable {
         StreamObserver<DroneMessage> stream =
             client.openSession(new Incoming(ended, heartbeatMs));
         synchronized (sendLock) {
+          // Register goes first: no build thread can slip a message in before it.
           outgoing = stream;
+          stream.onNext(DroneMessage.newBuilder().setRegister(registration()).build());
         }
-        send(DroneMessage.newBuilder().setRegister(registration()).build());
         heartbeat = Thread.ofVirtual().name("drone-heartbeat").start(() -> heartbeatLoop(ended, heartbeatMs));
         ended.await();
       } catch (InterruptedException e) {
@@ -118,9 +123,7 @@ public final class DroneAgent implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
-      backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
-          ? Duration.ofSeconds(10)
-          : backoff.multipliedBy(2);
+      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
     }
   }
 
@@ -176,9 +179,8 @@ public final class DroneAgent implements AutoCloseable {
             heartbeatMs[0] = message.getRegistered().getHeartbeatIntervalMs();
           }
           LOG.info("registered with coordinator {} as {}", client.target(), config.name());
-          BuildFinished result;
-          while ((result = unsent.poll()) != null) {
-            sendFinished(result);
+          for (BuildFinished verdict : outbox.values()) {
+            send(DroneMessage.newBuilder().setBuildFinished(verdict).build());
           }
           registered.countDown();
         }
@@ -200,6 +202,8 @@ public final class DroneAgent implements AutoCloseable {
               .name("build-" + assignment.getPackageId())
               .start(() -> build(assignment));
         }
+        case FINISHED_ACK ->
+            outbox.remove(verdictKey(message.getFinishedAck().getPackageId(), message.getFinishedAck().getToken()));
         case CANCEL -> {
           RunningBuildState build = running.get(message.getCancel().getPackageId());
           if (build != null && build.token() == message.getCancel().getToken()) {
@@ -250,7 +254,12 @@ public final class DroneAgent implements AutoCloseable {
         new BuildProcess(
             new BuildRequest(argv, env, config.workDir(), config.buildTimeout()),
             config.killGrace());
-    running.put(id, new RunningBuildState(id, token, process));
+    RunningBuildState state = new RunningBuildState(id, token, process);
+    running.put(id, state);
+    if (stopping) {
+      // close() may have walked the running builds just before this one was added.
+      process.cancel();
+    }
     send(
         DroneMessage.newBuilder()
             .setBuildStarted(BuildStarted.newBuilder().setPackageId(id).setToken(token))
@@ -261,7 +270,7 @@ public final class DroneAgent implements AutoCloseable {
     try {
       result = process.run(logs::line);
     } catch (RuntimeException e) {
-      running.remove(id);
+      running.remove(id, state);
       throw e;
     } finally {
       logs.flush();
@@ -285,8 +294,9 @@ public final class DroneAgent implements AutoCloseable {
             .setAbandoned(abandoned)
             .addAllLogTail(result.logTail())
             .build());
-    // Only now: close() waits for this, so the verdict is sent before the session ends.
-    running.remove(id);
+    // Only now: close() waits for this, so the verdict is sent before the session ends. Removes
+    // exactly this build: the same package may meanwhile run again under a newer token.
+    running.remove(id, state);
   }
 
   private void finished(String id, long token, String reason) {
@@ -300,13 +310,25 @@ public final class DroneAgent implements AutoCloseable {
             .build());
   }
 
+  /** Keeps the verdict until the coordinator acknowledges it, and sends it now if a session is open. */
   private void sendFinished(BuildFinished result) {
-    if (!send(DroneMessage.newBuilder().setBuildFinished(result).build())) {
-      unsent.add(result);
-    }
+    outbox.put(verdictKey(result.getPackageId(), result.getToken()), result);
+    send(DroneMessage.newBuilder().setBuildFinished(result).build());
   }
 
-  /** Collects output lines into chunks of bounded size and age. Confined to one build thread. */
+  private static String verdictKey(String packageId, long token) {
+    return packageId + ":" + token;
+  }
+
+  /** Verdicts the coordinator has not acknowledged yet. */
+  public int unacknowledgedVerdicts() {
+    return outbox.size();
+  }
+
+  /**
+   * Collects output lines into chunks of bounded size and age. Synchronised: the output reader and
+   * the build thread's final flush may overlap.
+   */
   private final class LogBatcher {
     private final String id;
     private final long token;
@@ -319,7 +341,7 @@ public final class DroneAgent implements AutoCloseable {
       this.token = token;
     }
 
-    void line(String line) {
+    synchronized void line(String line) {
       if (lines.isEmpty()) {
         firstLineAt = System.currentTimeMillis();
       }
@@ -329,7 +351,7 @@ public final class DroneAgent implements AutoCloseable {
       }
     }
 
-    void flush() {
+    synchronized void flush() {
       if (lines.isEmpty()) {
         return;
       }
@@ -373,9 +395,10 @@ public final class DroneAgent implements AutoCloseable {
     for (RunningBuildState build : running.values()) {
       build.process().cancel();
     }
-    // Let the build threads report (given back, not failed) before the session closes.
+    // Let the build threads report (given back, not failed) and the coordinator acknowledge,
+    // before the session closes.
     long deadline = System.nanoTime() + config.killGrace().plusSeconds(5).toNanos();
-    while (!running.isEmpty() && System.nanoTime() < deadline) {
+    while ((!running.isEmpty() || !outbox.isEmpty()) && System.nanoTime() < deadline) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {

@@ -1,0 +1,169 @@
+package dev.buildswarm.coordinator.drones;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.buildswarm.coordinator.domain.Claim;
+import dev.buildswarm.coordinator.domain.DroneRegistration;
+import dev.buildswarm.coordinator.queue.CoordinatorSettings;
+import dev.buildswarm.coordinator.queue.SwarmService;
+import dev.buildswarm.coordinator.queue.WorkSignal;
+import dev.buildswarm.coordinator.redis.LuaScripts;
+import dev.buildswarm.coordinator.redis.RedisDroneBuckets;
+import dev.buildswarm.coordinator.redis.RedisJobQueue;
+import dev.buildswarm.redis.DroneBucket;
+import dev.buildswarm.redis.RedisConnection;
+import dev.buildswarm.redis.RedisKeys;
+import dev.buildswarm.testredis.RealRedis;
+import dev.buildswarm.testredis.RedisEndpoint;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.redisson.api.RedissonClient;
+
+/** A drone session against real Redis, with a link that records what it would send. */
+@RealRedis
+class DroneSessionIT {
+  private RedissonClient redis;
+  private SwarmService service;
+  private final AtomicLong nowMs = new AtomicLong(1_000_000);
+  private final WorkSignal signal = new WorkSignal();
+
+  /** A clock the test moves. */
+  private final Clock clock =
+      new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+          return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+          return this;
+        }
+
+        @Override
+        public Instant instant() {
+          return Instant.ofEpochMilli(nowMs.get());
+        }
+      };
+
+  /** Accepts every message but delivers none: a half-open connection. */
+  private static final class BlackHoleLink implements DroneLink {
+    final List<Claim.Claimed> assigned = new CopyOnWriteArrayList<>();
+    final List<String> cancelled = new CopyOnWriteArrayList<>();
+
+    @Override
+    public boolean assign(Claim.Claimed claim) {
+      assigned.add(claim);
+      return true;
+    }
+
+    @Override
+    public void cancel(String packageId, long token, String reason) {
+      cancelled.add(packageId);
+    }
+
+    @Override
+    public void close(String reason) {}
+  }
+
+  @BeforeEach
+  void start(RedisEndpoint endpoint) {
+    redis = RedisConnection.open(endpoint.url());
+    RedisKeys keys = new RedisKeys(endpoint.swarm() + "-" + System.nanoTime());
+    LuaScripts scripts = new LuaScripts(redis);
+    CoordinatorSettings settings =
+        new CoordinatorSettings(keys.swarm(), Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(1), 3, 100);
+    service =
+        new SwarmService(
+            new RedisJobQueue(redis, keys, scripts),
+            new RedisDroneBuckets(redis, keys, scripts),
+            signal,
+            () -> {},
+            clock,
+            settings);
+  }
+
+  @AfterEach
+  void stop() {
+    redis.shutdown();
+  }
+
+  private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  private DroneRegistration drone(String name, int slots) {
+    return new DroneRegistration(name, "host", 4, slots, 1.0, "test");
+  }
+
+  @Test
+  void anAssignmentTheDroneNeverMentionsIsGivenBackAndItsSlotFreed() throws Exception {
+    service.enqueue(List.of("=app-misc/a-1", "=app-misc/b-1"), 0);
+    BlackHoleLink link = new BlackHoleLink();
+    DroneSession session = new DroneSession(drone("d1", 1), service, link, signal, "c1", clock);
+    session.open(Map.of());
+    await("the one slot is filled", () -> link.assigned.size() == 1);
+    String first = link.assigned.get(0).packageId();
+
+    // A heartbeat within the grace period does not touch the in-flight assignment.
+    nowMs.addAndGet(1_000);
+    session.heartbeat(Map.of());
+    assertEquals("claimed", service.packageRecord(first).get("state"));
+
+    // Two heartbeat intervals later the drone still does not mention it: it never arrived.
+    nowMs.addAndGet(11_000);
+    session.heartbeat(Map.of());
+    await("the freed slot takes the next package", () -> link.assigned.size() == 2);
+    assertEquals("0", service.packageRecord(first).get("losses"));
+    session.close();
+  }
+
+  @Test
+  void aReplacedSessionCannotOverwriteTheDronesBucket() {
+    DroneSession old = new DroneSession(drone("d1", 1), service, new BlackHoleLink(), signal, "c1", clock);
+    old.open(Map.of());
+    DroneSession current = new DroneSession(drone("d1", 1), service, new BlackHoleLink(), signal, "c2", clock);
+    current.open(Map.of());
+
+    old.close(); // would write "offline" over the live session's bucket
+    DroneBucket bucket = service.drones().get(0);
+    assertEquals("idle", bucket.state());
+    assertEquals("c2", bucket.coordinator());
+    current.close();
+    assertEquals("offline", service.drones().get(0).state());
+  }
+
+  @Test
+  void buildCountersSurviveReconnects() throws Exception {
+    for (int session = 0; session < 2; session++) {
+      BlackHoleLink link = new BlackHoleLink();
+      DroneSession s = new DroneSession(drone("d1", 1), service, link, signal, "c1", clock);
+      s.open(Map.of());
+      service.enqueue(List.of("=app-misc/p" + session + "-1"), 0);
+      await("a package is assigned", () -> link.assigned.size() == 1);
+      Claim.Claimed claimed = link.assigned.get(0);
+      s.buildFinished(new BuildReport(claimed.packageId(), claimed.token(), true, 10, "", false));
+      s.close();
+    }
+    assertEquals(2, service.drones().get(0).built());
+    assertFalse(service.drones().isEmpty());
+    assertTrue(service.status().packagesByState().get("done") == 2L);
+  }
+}
