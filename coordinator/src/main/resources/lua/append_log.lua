@@ -1,12 +1,13 @@
--- Append build output from the lease holder to the package's log, keeping the last lines.
--- KEYS: 1 package, 2 log, 3 events
--- ARGV: 1 id, 2 drone, 3 token, 4 now ms, 5 text, 6 entries kept
+-- Append build output from the lease holder to the package's log, keeping the last entries.
+-- KEYS: 1 package (routing)
+-- ARGV: 1 prefix, 2 id, 3 drone, 4 token, 5 now ms, 6 text, 7 entries kept
 -- Returns {1} or {-1, reason}.
-local id, drone, token, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local refused = refuse_unless_owner(KEYS[1], KEYS[3], now, id, drone, token, 'log')
+init(ARGV[1])
+local id, drone, token = ARGV[2], ARGV[3], ARGV[4]
+local refused = refuse_unless_owner(id, drone, token, ARGV[5], 'log')
 if refused then
   return {-1, refused}
 end
-redis.call('RPUSH', KEYS[2], ARGV[5])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[6]), -1)
+redis.call('RPUSH', log_key(id), ARGV[6])
+redis.call('LTRIM', log_key(id), -tonumber(ARGV[7]), -1)
 return {1}

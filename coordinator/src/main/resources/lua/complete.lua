@@ -1,21 +1,25 @@
--- The build succeeded: -> done, a terminal state, which leaves every index.
--- KEYS: 1 package, 2 leases, 3 active atoms, 4 state counts, 5 events
--- ARGV: 1 id, 2 drone, 3 token, 4 now ms, 5 duration ms
+-- The build succeeded: -> done (terminal; leaves every index; releases dependents). Records the
+-- duration in the package name's history (exponentially weighted mean).
+-- KEYS: 1 package (routing)
+-- ARGV: 1 prefix, 2 id, 3 drone, 4 token, 5 now ms, 6 duration ms
 -- Returns {1} or {-1, reason}.
-local id, drone, token, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-if already_finished(KEYS[1], drone, token) then
+init(ARGV[1])
+local id, drone, token, now, duration = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+if already_finished(id, drone, token) then
   return {1}
 end
-local refused, state = refuse_unless_owner(KEYS[1], KEYS[5], now, id, drone, token, 'complete')
+local refused, state = refuse_unless_owner(id, drone, token, now, 'complete')
 if refused then
   return {-1, refused}
 end
-local atom = redis.call('HGET', KEYS[1], 'atom')
-redis.call('HSET', KEYS[1], 'state', 'done', 'duration_ms', ARGV[5], 'finished_ms', now,
-  'updated_ms', now, 'lease_until', '')
-redis.call('ZREM', KEYS[2], id)
-redis.call('HDEL', KEYS[3], atom)
-count(KEYS[4], state, 'done')
-event(KEYS[5], now, {'type', 'done', 'id', id, 'atom', atom, 'drone', drone, 'token', token,
-  'duration_ms', ARGV[5]})
+local pk = pkg_key(id)
+redis.call('HSET', pk, 'duration_ms', duration)
+local key = redis.call('HGET', pk, 'key')
+local old = tonumber(redis.call('HGET', P.history, key))
+local mean = old and math.floor(old * 0.7 + duration * 0.3 + 0.5) or duration
+redis.call('HSET', P.history, key, mean)
+redis.call('HINCRBY', P.history_n, key, 1)
+to_terminal(id, state, 'done', now, nil)
+event(now, {'type', 'done', 'id', id, 'atom', redis.call('HGET', pk, 'atom'), 'drone', drone,
+  'token', token, 'duration_ms', duration})
 return {1}

@@ -1,29 +1,73 @@
--- Queue atoms, all in one step. Dedupe: an atom already queued, claimed or building (any state but
--- a terminal one) is not queued again; the caller is told its id and state.
--- KEYS: 1 package sequence, 2 active atoms, 3 ready, 4 state counts, 5 events
--- ARGV: 1 prefix, 2 now ms, 3 priority, then pairs (atom, cat/pkg key)
--- Returns a flat list of (queued 1|0, package id, state) per atom, in order.
-local prefix, now, priority = ARGV[1], ARGV[2], tonumber(ARGV[3])
+-- Queue atoms, all in one step, or none: every dependency is checked before anything is written.
+-- Dedupe: an atom already in the swarm in a state that is not terminal is not queued again; the
+-- caller is told its id and state. A package with unfinished dependencies is blocked.
+-- KEYS: 1 state counts (routing)
+-- ARGV: 1 prefix, 2 now ms, 3 priority, 4 default expected ms, 5 number of atoms, then per atom:
+--       atom, cat/pkg key, number of dependencies, dependency atoms... (dependencies come earlier
+--       in the request or are in the swarm already; the caller orders the request)
+-- Returns {-1, reason} when a dependency is unknown, else a flat list of (queued 1|0, package id,
+-- state) per atom, in order.
+init(ARGV[1])
+local now, priority, default_ms = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local n = tonumber(ARGV[5])
+
+local items = {}
+local pos = 6
+local in_request = {}
+for i = 1, n do
+  local item = {atom = ARGV[pos], key = ARGV[pos + 1], deps = {}}
+  local ndeps = tonumber(ARGV[pos + 2])
+  pos = pos + 3
+  for j = 1, ndeps do
+    local dep = ARGV[pos]
+    pos = pos + 1
+    if not in_request[dep] and not redis.call('HGET', P.active, dep) then
+      return {-1, 'dependency ' .. dep .. ' of ' .. item.atom .. ' is neither in this request nor queued'}
+    end
+    item.deps[#item.deps + 1] = dep
+  end
+  in_request[item.atom] = true
+  items[i] = item
+end
+
 local out = {}
-for i = 4, #ARGV, 2 do
-  local atom, key = ARGV[i], ARGV[i + 1]
-  local existing = redis.call('HGET', KEYS[2], atom)
+for _, item in ipairs(items) do
+  local existing = redis.call('HGET', P.active, item.atom)
   if existing then
-    local state = redis.call('HGET', pkg_key(prefix, existing), 'state')
+    local state = redis.call('HGET', pkg_key(existing), 'state')
     out[#out + 1] = 0; out[#out + 1] = existing; out[#out + 1] = state or 'unknown'
   else
-    local id = tostring(redis.call('INCR', KEYS[1]))
-    -- Lower score is claimed first: higher priority, then queue order. Priority is bounded in
-    -- Java so the score stays an exact double.
-    local score = string.format('%.0f', -priority * 10000000000 + tonumber(id))
-    redis.call('HSET', pkg_key(prefix, id), 'id', id, 'atom', atom, 'key', key,
-      'state', 'queued', 'priority', priority, 'score', score, 'attempt', 0, 'losses', 0,
-      'enqueued_ms', now, 'updated_ms', now)
-    redis.call('ZADD', KEYS[3], score, id)
-    redis.call('HSET', KEYS[2], atom, id)
-    count(KEYS[4], nil, 'queued')
-    event(KEYS[5], now, {'type', 'queued', 'id', id, 'atom', atom})
-    out[#out + 1] = 1; out[#out + 1] = id; out[#out + 1] = 'queued'
+    local id = tostring(redis.call('INCR', P.seq))
+    local expected = tonumber(redis.call('HGET', P.history, item.key) or default_ms)
+    -- Lower score is claimed first: higher priority, then longer expected build; equal scores go
+    -- in queue order (ready members are zero-padded ids). Bounded in Java to stay exact.
+    local score = string.format('%.0f', -(priority * 100000000 + math.floor(expected / 1000)))
+    redis.call('HSET', pkg_key(id), 'id', id, 'atom', item.atom, 'key', item.key,
+      'priority', priority, 'score', score, 'expected_ms', expected, 'attempt', 0, 'failures', 0,
+      'losses', 0, 'enqueued_ms', now, 'updated_ms', now)
+    redis.call('HSET', P.active, item.atom, id)
+    local unfinished = 0
+    for _, dep in ipairs(item.deps) do
+      local dep_id = redis.call('HGET', P.active, dep)
+      if dep_id then
+        redis.call('SADD', deps_key(id), dep_id)
+        redis.call('SADD', dependents_key(dep_id), id)
+        unfinished = unfinished + 1
+      end
+    end
+    local state
+    if unfinished > 0 then
+      redis.call('HSET', pkg_key(id), 'state', 'blocked')
+      count(nil, 'blocked')
+      state = 'blocked'
+    else
+      redis.call('HSET', pkg_key(id), 'state', 'queued')
+      redis.call('ZADD', P.ready, score, member(id))
+      count(nil, 'queued')
+      state = 'queued'
+    end
+    event(now, {'type', 'queued', 'id', id, 'atom', item.atom, 'state', state})
+    out[#out + 1] = 1; out[#out + 1] = id; out[#out + 1] = state
   end
 end
 return out

@@ -1,22 +1,47 @@
--- The build failed: -> failed with its reason, a terminal state, which leaves every index.
--- (Classified retries with backoff come with the queue engine; see docs/architecture.md.)
--- KEYS: 1 package, 2 leases, 3 active atoms, 4 state counts, 5 events
--- ARGV: 1 id, 2 drone, 3 token, 4 now ms, 5 duration ms, 6 reason
--- Returns {1} or {-1, reason}.
-local id, drone, token, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-if already_finished(KEYS[1], drone, token) then
-  return {1}
+-- The build failed. PERMANENT: -> failed at once with the reason. TRANSIENT and DRONE: counted;
+-- below max attempts -> delayed for an exponential backoff with jitter (then queued again, a
+-- different drone preferred); at max attempts -> failed. Failed is terminal and fails dependents.
+-- KEYS: 1 package (routing)
+-- ARGV: 1 prefix, 2 id, 3 drone, 4 token, 5 now ms, 6 duration ms, 7 reason, 8 class
+--       (TRANSIENT|PERMANENT|DRONE), 9 max attempts, 10 backoff base ms, 11 backoff cap ms,
+--       12 jitter fraction (0..1), 13 a random number in [0, 1)
+-- Returns {1, 'failed'}, {1, 'delayed', ready_at ms} or {-1, reason}.
+init(ARGV[1])
+local id, drone, token, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local reason, class = ARGV[7], ARGV[8]
+if already_finished(id, drone, token) then
+  return {1, redis.call('HGET', pkg_key(id), 'state')}
 end
-local refused, state = refuse_unless_owner(KEYS[1], KEYS[5], now, id, drone, token, 'fail')
+local refused, state = refuse_unless_owner(id, drone, token, now, 'fail')
 if refused then
   return {-1, refused}
 end
-local atom = redis.call('HGET', KEYS[1], 'atom')
-redis.call('HSET', KEYS[1], 'state', 'failed', 'duration_ms', ARGV[5], 'reason', ARGV[6],
-  'finished_ms', now, 'updated_ms', now, 'lease_until', '')
-redis.call('ZREM', KEYS[2], id)
-redis.call('HDEL', KEYS[3], atom)
-count(KEYS[4], state, 'failed')
-event(KEYS[5], now, {'type', 'failed', 'id', id, 'atom', atom, 'drone', drone, 'token', token,
-  'reason', ARGV[6]})
-return {1}
+local pk = pkg_key(id)
+local atom = redis.call('HGET', pk, 'atom')
+redis.call('HSET', pk, 'duration_ms', ARGV[6], 'last_class', class, 'last_reason', reason)
+if class == 'PERMANENT' then
+  to_terminal(id, state, 'failed', now, reason)
+  event(now, {'type', 'failed', 'id', id, 'atom', atom, 'drone', drone, 'token', token,
+    'class', class, 'reason', reason})
+  return {1, 'failed'}
+end
+local failures = redis.call('HINCRBY', pk, 'failures', 1)
+local max_attempts = tonumber(ARGV[9])
+if failures >= max_attempts then
+  local why = reason .. ' (' .. class .. ', gave up after ' .. failures .. ' attempts)'
+  to_terminal(id, state, 'failed', now, why)
+  event(now, {'type', 'failed', 'id', id, 'atom', atom, 'drone', drone, 'token', token,
+    'class', class, 'reason', why})
+  return {1, 'failed'}
+end
+local delay = math.min(tonumber(ARGV[11]), tonumber(ARGV[10]) * 2 ^ (failures - 1))
+delay = math.floor(delay * (1 - tonumber(ARGV[12]) * tonumber(ARGV[13])))
+local ready_at = tonumber(now) + delay
+redis.call('HSET', pk, 'state', 'delayed', 'ready_at', ready_at, 'avoid', drone, 'owner', '',
+  'token', '', 'lease_until', '', 'updated_ms', now)
+redis.call('ZREM', P.leases, id)
+redis.call('ZADD', P.delayed, ready_at, id)
+count(state, 'delayed')
+event(now, {'type', 'retry_scheduled', 'id', id, 'atom', atom, 'drone', drone, 'token', token,
+  'class', class, 'reason', reason, 'failures', failures, 'ready_at', ready_at})
+return {1, 'delayed', ready_at}

@@ -1,5 +1,6 @@
 package dev.buildswarm.coordinator;
 
+import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.coordinator.drones.DroneSessions;
 import dev.buildswarm.coordinator.grpc.AdminServiceEndpoint;
 import dev.buildswarm.coordinator.grpc.DroneServiceEndpoint;
@@ -48,8 +49,15 @@ public class CoordinatorBeans {
       @Value("${buildswarm.heartbeat-interval:5s}") Duration heartbeat,
       @Value("${buildswarm.reap-interval:1s}") Duration reap,
       @Value("${buildswarm.max-losses:3}") int maxLosses,
-      @Value("${buildswarm.log-keep-lines:2000}") int logKeepLines) {
-    return new CoordinatorSettings(swarm, leaseTtl, heartbeat, reap, maxLosses, logKeepLines);
+      @Value("${buildswarm.log-keep-lines:2000}") int logKeepLines,
+      @Value("${buildswarm.retry.max-attempts:3}") int maxAttempts,
+      @Value("${buildswarm.retry.base:30s}") Duration retryBase,
+      @Value("${buildswarm.retry.cap:30m}") Duration retryCap,
+      @Value("${buildswarm.retry.jitter:0.5}") double retryJitter,
+      @Value("${buildswarm.default-expected:10m}") Duration defaultExpected) {
+    return new CoordinatorSettings(
+        swarm, leaseTtl, heartbeat, reap, maxLosses, logKeepLines,
+        new RetryPolicy(maxAttempts, retryBase, retryCap, retryJitter), defaultExpected);
   }
 
   @Singleton
@@ -80,6 +88,7 @@ public class CoordinatorBeans {
       RedisKeys keys,
       WorkSignal signal,
       RedisWorkBroadcast broadcast,
+      DroneSessions sessions,
       Clock clock,
       CoordinatorSettings settings) {
     LuaScripts scripts = new LuaScripts(redis);
@@ -88,6 +97,7 @@ public class CoordinatorBeans {
         new RedisDroneBuckets(redis, keys, scripts),
         signal,
         broadcast,
+        sessions,
         clock,
         settings);
   }

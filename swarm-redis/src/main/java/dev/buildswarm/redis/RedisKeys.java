@@ -71,6 +71,41 @@ public final class RedisKeys {
     return prefix + "counts";
   }
 
+  /** Sorted set of delayed package ids (waiting out a retry backoff), scored by when they are due. */
+  public String delayed() {
+    return prefix + "delayed";
+  }
+
+  /** String: present while the queue is paused (claims return nothing). */
+  public String paused() {
+    return prefix + "paused";
+  }
+
+  /** Set: ids of unfinished packages this package waits for. */
+  public String dependencies(String packageId) {
+    return prefix + "deps:" + packageId;
+  }
+
+  /** Set: ids of packages waiting for this one. */
+  public String dependents(String packageId) {
+    return prefix + "dependents:" + packageId;
+  }
+
+  /** Set: ids of ended packages in one terminal state (done, failed, cancelled), for clearing. */
+  public String endedIn(String state) {
+    return prefix + "state:" + state;
+  }
+
+  /** Hash cat/pkg to expected build time in ms (exponentially weighted mean of recorded builds). */
+  public String history() {
+    return prefix + "history";
+  }
+
+  /** Hash cat/pkg to the number of builds recorded. */
+  public String historyCount() {
+    return prefix + "history_n";
+  }
+
   /** Stream: every transition, in absolute order. */
   public String events() {
     return prefix + "events";

@@ -4,20 +4,25 @@ package dev.buildswarm.coordinator.domain;
  * Where a package is in its life. The names are what Redis stores and what operators read.
  *
  * <pre>
- * queued --claim--> claimed --started--> building --success--> done
- *   ^                  |                     |
- *   +-- lease expired -+---------------------+--failure--> failed
+ * blocked --last dependency done--> queued --claim--> claimed --started--> building --> done
+ *                                     ^  ^               |                   |
+ *                                     |  +-- lease lost / given back --------+
+ *                                     +-- backoff over -- delayed <-- transient failure
+ *                                   permanent failure, attempts exhausted --> failed
+ *                                   cancel (any state that has not ended) --> cancelled
  * </pre>
  *
- * The queue engine (retries with backoff, dependencies, cancel) adds states; see
- * docs/architecture.md.
+ * Drawn again in docs/architecture.md; the transitions themselves are the Lua scripts.
  */
 public enum PackageState {
+  BLOCKED,
   QUEUED,
+  DELAYED,
   CLAIMED,
   BUILDING,
   DONE,
-  FAILED;
+  FAILED,
+  CANCELLED;
 
   /** The name stored in Redis and shown to operators. */
   public String wireName() {
@@ -26,8 +31,8 @@ public enum PackageState {
 
   public boolean terminal() {
     return switch (this) {
-      case QUEUED, CLAIMED, BUILDING -> false;
-      case DONE, FAILED -> true;
+      case BLOCKED, QUEUED, DELAYED, CLAIMED, BUILDING -> false;
+      case DONE, FAILED, CANCELLED -> true;
     };
   }
 

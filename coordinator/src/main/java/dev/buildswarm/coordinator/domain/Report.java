@@ -3,8 +3,22 @@ package dev.buildswarm.coordinator.domain;
 /** What became of a drone's report about a leased package. */
 public sealed interface Report {
 
-  /** Applied. */
-  record Accepted() implements Report {}
+  /**
+   * Applied.
+   *
+   * @param outcome what it led to where that varies, e.g. "delayed" or "failed" for a failure,
+   *     "queued" or "blocked" for a retry; empty otherwise
+   */
+  record Accepted(String outcome) implements Report {}
+
+  /**
+   * A package was cancelled.
+   *
+   * @param previousState the state it was in
+   * @param drone the drone that was building it, empty when none
+   * @param token that build's lease token, 0 when none
+   */
+  record Cancelled(String previousState, String drone, long token) implements Report {}
 
   /**
    * Not applied (and recorded as an event): the report's owner or token is not the lease's.
@@ -14,6 +28,6 @@ public sealed interface Report {
   record Refused(String reason) implements Report {}
 
   static Report accepted() {
-    return new Accepted();
+    return new Accepted("");
   }
 }

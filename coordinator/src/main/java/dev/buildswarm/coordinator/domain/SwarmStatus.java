@@ -9,7 +9,7 @@ import java.util.Map;
  * @param dronesByState number of drones per state (idle, building, offline)
  * @param coresActive cores of drones that are building
  * @param coresTotal cores of drones that are online
- * @param swarmState IDLE, BUILDING, WAITING (work queued but no drone online) or FINISHED
+ * @param swarmState IDLE, BUILDING, WAITING (work queued but no drone online), PAUSED or FINISHED
  */
 public record SwarmStatus(
     Map<String, Long> packagesByState,
@@ -27,7 +27,10 @@ public record SwarmStatus(
   public static String overallState(Map<String, Long> packages, long dronesOnline) {
     long active =
         packages.getOrDefault("claimed", 0L) + packages.getOrDefault("building", 0L);
-    long queued = packages.getOrDefault("queued", 0L);
+    long queued =
+        packages.getOrDefault("queued", 0L)
+            + packages.getOrDefault("delayed", 0L)
+            + packages.getOrDefault("blocked", 0L);
     long finished = packages.getOrDefault("done", 0L) + packages.getOrDefault("failed", 0L);
     if (active > 0) {
       return "BUILDING";

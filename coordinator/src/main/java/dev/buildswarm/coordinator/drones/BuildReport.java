@@ -1,5 +1,7 @@
 package dev.buildswarm.coordinator.drones;
 
+import dev.buildswarm.coordinator.domain.FailureClass;
+
 /**
  * A drone's word that a build ended.
  *
@@ -9,6 +11,13 @@ package dev.buildswarm.coordinator.drones;
  * @param durationMs how long it ran
  * @param reason why it failed, empty on success
  * @param abandoned the drone gave the build up (shutting down): no verdict on the package
+ * @param failureClass for a failure, its class as the drone judged it
  */
 public record BuildReport(
-    String packageId, long token, boolean success, long durationMs, String reason, boolean abandoned) {}
+    String packageId,
+    long token,
+    boolean success,
+    long durationMs,
+    String reason,
+    boolean abandoned,
+    FailureClass failureClass) {}

@@ -188,7 +188,9 @@ public final class DroneSession {
     } else if (result.success()) {
       report = service.complete(drone.name(), result.packageId(), result.token(), result.durationMs());
     } else {
-      report = service.fail(drone.name(), result.packageId(), result.token(), result.durationMs(), result.reason());
+      report =
+          service.fail(
+              drone.name(), result.packageId(), result.token(), result.durationMs(), result.reason(), result.failureClass());
     }
     Leased leased = running.get(result.packageId());
     if (leased != null && leased.token() == result.token()) {
@@ -210,6 +212,11 @@ public final class DroneSession {
     writeBucket(false, built, failed);
     // A slot is free here, and a finished package may free others' work: look again now.
     service.workMayBeReady();
+  }
+
+  /** An operator cancelled the package: stop its build, free the slot. */
+  void stopBuild(String packageId, long token, String reason) {
+    refuse(packageId, token, reason);
   }
 
   /** The lease is not this drone's any more: stop the build, free the slot. */

@@ -1,5 +1,6 @@
 package dev.buildswarm.coordinator.drones;
 
+import dev.buildswarm.coordinator.queue.BuildStopper;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -7,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The drone sessions open on this coordinator, by drone name. A drone that connects again (after a
  * network blip the old stream may not have noticed yet) replaces its old session. Thread-safe.
  */
-public final class DroneSessions {
+public final class DroneSessions implements BuildStopper {
   private final Map<String, DroneSession> byName = new ConcurrentHashMap<>();
 
   /** Adds a session, closing any older one of the same drone. */
@@ -22,6 +23,15 @@ public final class DroneSessions {
   public void remove(DroneSession session) {
     byName.remove(session.drone().name(), session);
     session.close();
+  }
+
+  /** Tells the drone to stop the build, when its session is on this coordinator. */
+  @Override
+  public void stop(String drone, String packageId, long token, String reason) {
+    DroneSession session = byName.get(drone);
+    if (session != null) {
+      session.stopBuild(packageId, token, reason);
+    }
   }
 
   public int size() {

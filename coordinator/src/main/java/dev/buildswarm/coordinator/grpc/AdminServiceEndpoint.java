@@ -1,16 +1,32 @@
 package dev.buildswarm.coordinator.grpc;
 
 import dev.buildswarm.coordinator.domain.EnqueueOutcome;
+import dev.buildswarm.coordinator.domain.Report;
+import dev.buildswarm.coordinator.domain.SwarmEvent;
 import dev.buildswarm.coordinator.domain.SwarmStatus;
+import dev.buildswarm.coordinator.queue.EnqueueItem;
 import dev.buildswarm.coordinator.queue.SwarmService;
 import dev.buildswarm.proto.v1.AdminServiceGrpc;
+import dev.buildswarm.proto.v1.ClearReply;
+import dev.buildswarm.proto.v1.ClearRequest;
 import dev.buildswarm.proto.v1.EnqueueReply;
 import dev.buildswarm.proto.v1.EnqueueRequest;
 import dev.buildswarm.proto.v1.EnqueueResult;
+import dev.buildswarm.proto.v1.Event;
+import dev.buildswarm.proto.v1.EventsReply;
+import dev.buildswarm.proto.v1.EventsRequest;
+import dev.buildswarm.proto.v1.PackageReply;
+import dev.buildswarm.proto.v1.PackageRequest;
+import dev.buildswarm.proto.v1.PauseReply;
+import dev.buildswarm.proto.v1.PauseRequest;
+import dev.buildswarm.proto.v1.QueueItem;
 import dev.buildswarm.proto.v1.StatusReply;
 import dev.buildswarm.proto.v1.StatusRequest;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /** The operator's API over gRPC; a thin adapter over {@link SwarmService}. Thread-safe. */
 public final class AdminServiceEndpoint extends AdminServiceGrpc.AdminServiceImplBase {
@@ -20,45 +36,136 @@ public final class AdminServiceEndpoint extends AdminServiceGrpc.AdminServiceImp
     this.service = service;
   }
 
-  @Override
-  public void enqueue(EnqueueRequest request, StreamObserver<EnqueueReply> reply) {
-    List<EnqueueOutcome> outcomes;
+  /** Runs one call: the service's answer, or its exception as a status. */
+  private static <T> void answer(StreamObserver<T> reply, Supplier<T> call) {
+    T value;
     try {
-      outcomes = service.enqueue(request.getAtomsList(), request.getPriority());
+      value = call.get();
     } catch (RuntimeException e) {
       reply.onError(GrpcErrors.toStatus(e));
       return;
     }
-    EnqueueReply.Builder out = EnqueueReply.newBuilder();
-    for (EnqueueOutcome outcome : outcomes) {
-      out.addResults(
-          EnqueueResult.newBuilder()
-              .setAtom(outcome.atom())
-              .setPackageId(outcome.packageId())
-              .setQueued(outcome.queued())
-              .setExistingState(outcome.queued() ? "" : outcome.state()));
-    }
-    reply.onNext(out.build());
+    reply.onNext(value);
     reply.onCompleted();
+  }
+
+  /** A refused operation is the caller's mistake (wrong state, unknown package): FAILED_PRECONDITION. */
+  private static PackageReply packageReply(String id, Report report) {
+    return switch (report) {
+      case Report.Refused refused ->
+          throw Status.FAILED_PRECONDITION.withDescription(refused.reason()).asRuntimeException();
+      case Report.Cancelled cancelled ->
+          PackageReply.newBuilder()
+              .setPackageId(id)
+              .setOutcome(
+                  "cancelled (was "
+                      + cancelled.previousState()
+                      + (cancelled.drone().isEmpty() ? "" : " on " + cancelled.drone())
+                      + ")")
+              .build();
+      case Report.Accepted accepted -> PackageReply.newBuilder().setPackageId(id).setOutcome(accepted.outcome()).build();
+    };
+  }
+
+  @Override
+  public void enqueue(EnqueueRequest request, StreamObserver<EnqueueReply> reply) {
+    answer(
+        reply,
+        () -> {
+          List<EnqueueItem> items = new ArrayList<>();
+          for (String atom : request.getAtomsList()) {
+            items.add(new EnqueueItem(atom, request.getAfterList()));
+          }
+          for (QueueItem item : request.getItemsList()) {
+            items.add(new EnqueueItem(item.getAtom(), item.getAfterList()));
+          }
+          EnqueueReply.Builder out = EnqueueReply.newBuilder();
+          for (EnqueueOutcome outcome : service.enqueueItems(items, request.getPriority())) {
+            out.addResults(
+                EnqueueResult.newBuilder()
+                    .setAtom(outcome.atom())
+                    .setPackageId(outcome.packageId())
+                    .setQueued(outcome.queued())
+                    .setExistingState(outcome.state()));
+          }
+          return out.build();
+        });
   }
 
   @Override
   public void status(StatusRequest request, StreamObserver<StatusReply> reply) {
-    SwarmStatus status;
-    try {
-      status = service.status();
-    } catch (RuntimeException e) {
-      reply.onError(GrpcErrors.toStatus(e));
-      return;
-    }
-    reply.onNext(
-        StatusReply.newBuilder()
-            .putAllPackagesByState(status.packagesByState())
-            .putAllDronesByState(status.dronesByState())
-            .setCoresActive(status.coresActive())
-            .setCoresTotal(status.coresTotal())
-            .setSwarmState(status.swarmState())
-            .build());
-    reply.onCompleted();
+    answer(
+        reply,
+        () -> {
+          SwarmStatus status = service.status();
+          return StatusReply.newBuilder()
+              .putAllPackagesByState(status.packagesByState())
+              .putAllDronesByState(status.dronesByState())
+              .setCoresActive(status.coresActive())
+              .setCoresTotal(status.coresTotal())
+              .setSwarmState(status.swarmState())
+              .build();
+        });
+  }
+
+  @Override
+  public void cancel(PackageRequest request, StreamObserver<PackageReply> reply) {
+    answer(
+        reply,
+        () -> {
+          String id = service.packageIdOf(request.getPackage());
+          return packageReply(id, service.cancel(id, request.getReason()));
+        });
+  }
+
+  @Override
+  public void retry(PackageRequest request, StreamObserver<PackageReply> reply) {
+    answer(
+        reply,
+        () -> {
+          String id = service.packageIdOf(request.getPackage());
+          return packageReply(id, service.retry(id));
+        });
+  }
+
+  @Override
+  public void remove(PackageRequest request, StreamObserver<PackageReply> reply) {
+    answer(
+        reply,
+        () -> {
+          String id = service.packageIdOf(request.getPackage());
+          Report report = service.remove(id);
+          return packageReply(id, report instanceof Report.Accepted ? new Report.Accepted("removed") : report);
+        });
+  }
+
+  @Override
+  public void clear(ClearRequest request, StreamObserver<ClearReply> reply) {
+    answer(reply, () -> ClearReply.newBuilder().setRemoved(service.clear(request.getState())).build());
+  }
+
+  @Override
+  public void pause(PauseRequest request, StreamObserver<PauseReply> reply) {
+    answer(reply, () -> PauseReply.newBuilder().setChanged(service.pause()).build());
+  }
+
+  @Override
+  public void resume(PauseRequest request, StreamObserver<PauseReply> reply) {
+    answer(reply, () -> PauseReply.newBuilder().setChanged(service.resume()).build());
+  }
+
+  @Override
+  public void events(EventsRequest request, StreamObserver<EventsReply> reply) {
+    answer(
+        reply,
+        () -> {
+          List<SwarmEvent> events = service.events(request.getSince(), request.getLimit());
+          EventsReply.Builder out = EventsReply.newBuilder();
+          for (SwarmEvent event : events) {
+            out.addEvents(Event.newBuilder().setId(event.id()).putAllFields(event.fields()));
+          }
+          out.setCursor(events.isEmpty() ? request.getSince() : events.get(events.size() - 1).id());
+          return out.build();
+        });
   }
 }

@@ -172,7 +172,13 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
             BuildFinished f = message.getBuildFinished();
             session.buildFinished(
                 new BuildReport(
-                    f.getPackageId(), f.getToken(), f.getSuccess(), f.getDurationMs(), f.getReason(), f.getAbandoned()));
+                    f.getPackageId(),
+                    f.getToken(),
+                    f.getSuccess(),
+                    f.getDurationMs(),
+                    f.getReason(),
+                    f.getAbandoned(),
+                    ProtoMapping.failureClass(f.getFailureClass())));
             // Stored (or refused for good): the drone may forget it. Not sent when storing threw,
             // so the drone sends it again after it reconnects.
             link.send(

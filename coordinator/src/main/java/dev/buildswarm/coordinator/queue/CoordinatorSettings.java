@@ -1,5 +1,6 @@
 package dev.buildswarm.coordinator.queue;
 
+import dev.buildswarm.coordinator.domain.RetryPolicy;
 import java.time.Duration;
 
 /**
@@ -12,6 +13,8 @@ import java.time.Duration;
  * @param reapInterval how often the reaper looks for expired leases
  * @param maxLosses a package whose drone was lost this many times fails (poison pill)
  * @param logKeepLines lines of build output kept per package
+ * @param retry how transient and drone failures are tried again
+ * @param defaultExpected expected build time of a package with no recorded history
  */
 public record CoordinatorSettings(
     String swarm,
@@ -19,7 +22,9 @@ public record CoordinatorSettings(
     Duration heartbeatInterval,
     Duration reapInterval,
     int maxLosses,
-    int logKeepLines) {
+    int logKeepLines,
+    RetryPolicy retry,
+    Duration defaultExpected) {
 
   public CoordinatorSettings {
     if (leaseTtl.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {

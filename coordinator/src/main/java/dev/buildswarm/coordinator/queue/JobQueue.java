@@ -1,21 +1,30 @@
 package dev.buildswarm.coordinator.queue;
 
-import dev.buildswarm.atom.Atom;
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.EnqueueOutcome;
+import dev.buildswarm.coordinator.domain.FailureClass;
+import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.domain.Report;
+import dev.buildswarm.coordinator.domain.RetryPolicy;
+import dev.buildswarm.coordinator.domain.SwarmEvent;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The package queue's storage. Each method is one atomic step (one Lua script in Redis): either all
- * of it happens or none of it does. Implementations are thread-safe.
+ * The package queue's storage. Each method that changes state is one atomic step (one Lua script
+ * in Redis): either all of it happens or none of it does. Implementations are thread-safe.
  */
 public interface JobQueue {
 
-  /** Queues the atoms in one step; atoms already in the swarm (not terminal) are not queued again. */
-  List<EnqueueOutcome> enqueue(List<Atom> atoms, int priority, long nowMs);
+  /**
+   * Queues the atoms in one step, in the given order (dependencies first); atoms already in the
+   * swarm (not ended) are not queued again.
+   *
+   * @throws IllegalArgumentException when a dependency is neither in the request nor in the swarm;
+   *     nothing was queued
+   */
+  List<EnqueueOutcome> enqueue(List<QueuedAtom> atoms, int priority, long nowMs, Duration defaultExpected);
 
   /** Compare-and-claim the best ready package for the drone, with a lease of {@code leaseTtl}. */
   Claim claim(String drone, long nowMs, Duration leaseTtl);
@@ -26,13 +35,45 @@ public interface JobQueue {
 
   Report complete(String drone, String packageId, long token, long nowMs, long durationMs);
 
-  Report fail(String drone, String packageId, long token, long nowMs, long durationMs, String reason);
+  /**
+   * A failed build: retried after a backoff or failed for good, by its class and the policy.
+   * Accepted's outcome is "delayed" or "failed".
+   *
+   * @param random a number in [0, 1) for the jitter
+   */
+  Report fail(
+      String drone,
+      String packageId,
+      long token,
+      long nowMs,
+      long durationMs,
+      String reason,
+      FailureClass failureClass,
+      RetryPolicy policy,
+      double random);
 
   /** The lease holder gives the package back to the queue without a verdict (not a failure). */
   Report release(String drone, String packageId, long token, long nowMs, String reason);
 
   /** Appends build output to the package's log, keeping the last {@code keepLines} entries. */
   Report appendLog(String drone, String packageId, long token, long nowMs, String text, int keepLines);
+
+  /** Cancels a package that has not ended; {@link Report.Cancelled} says whether a build ran. */
+  Report cancel(String packageId, long nowMs, String reason);
+
+  /** Queues a failed or cancelled package again; Accepted's outcome is "queued" or "blocked". */
+  Report retry(String packageId, long nowMs);
+
+  /** Forgets an ended package. */
+  Report remove(String packageId, long nowMs);
+
+  /** Forgets up to {@code batch} ended packages of a state; returns how many. */
+  int clear(String state, long nowMs, int batch);
+
+  /** Pauses (claims return nothing) or resumes the queue; returns whether that changed anything. */
+  boolean setPaused(boolean paused, long nowMs);
+
+  boolean paused();
 
   /** Returns expired leases' packages to the queue (or fails those lost too often); returns how many. */
   int reapExpired(long nowMs, int batch, int maxLosses);
@@ -42,4 +83,10 @@ public interface JobQueue {
 
   /** One package's record, empty when there is none. */
   Map<String, String> packageRecord(String packageId);
+
+  /** Up to {@code limit} events after the cursor {@code since} (empty: from the start), in order. */
+  List<SwarmEvent> events(String since, int limit);
+
+  /** The id of the package holding this atom now (not ended), if any. */
+  String activePackageId(String atom);
 }

@@ -3,8 +3,13 @@ package dev.buildswarm.coordinator.queue;
 import dev.buildswarm.atom.Atom;
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.DroneRegistration;
+import dev.buildswarm.coordinator.domain.DependencyOrder;
 import dev.buildswarm.coordinator.domain.EnqueueOutcome;
+import dev.buildswarm.coordinator.domain.FailureClass;
+import dev.buildswarm.coordinator.domain.PackageState;
+import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.domain.Report;
+import dev.buildswarm.coordinator.domain.SwarmEvent;
 import dev.buildswarm.coordinator.domain.SwarmStatus;
 import dev.buildswarm.redis.DroneBucket;
 import java.time.Clock;
@@ -12,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The one service layer. Every entry point calls these methods, so validation, limits and wake-ups
@@ -30,6 +36,7 @@ public final class SwarmService {
   private final DroneBuckets buckets;
   private final WorkSignal localWork;
   private final WorkBroadcast broadcast;
+  private final BuildStopper stopper;
   private final Clock clock;
   private final CoordinatorSettings settings;
 
@@ -38,8 +45,10 @@ public final class SwarmService {
       DroneBuckets buckets,
       WorkSignal localWork,
       WorkBroadcast broadcast,
+      BuildStopper stopper,
       Clock clock,
       CoordinatorSettings settings) {
+    this.stopper = stopper;
     this.queue = queue;
     this.buckets = buckets;
     this.localWork = localWork;
@@ -52,30 +61,40 @@ public final class SwarmService {
     return settings;
   }
 
+  /** Queues atoms with no dependencies; see {@link #enqueueItems}. */
+  public List<EnqueueOutcome> enqueue(List<String> atomTexts, int priority) {
+    return enqueueItems(atomTexts.stream().map(EnqueueItem::of).toList(), priority);
+  }
+
   /**
-   * Queues atoms all-or-nothing: every atom is validated first, and if any is invalid nothing is
-   * queued.
+   * Queues atoms all-or-nothing: every atom and dependency is validated, the request is ordered
+   * (dependencies first, cycles refused), and if anything is wrong nothing is queued.
    *
    * @throws IllegalArgumentException (an {@link dev.buildswarm.atom.InvalidAtomException} for a bad
    *     atom) naming the input; nothing was queued
    */
-  public List<EnqueueOutcome> enqueue(List<String> atomTexts, int priority) {
-    if (atomTexts.isEmpty()) {
+  public List<EnqueueOutcome> enqueueItems(List<EnqueueItem> items, int priority) {
+    if (items.isEmpty()) {
       throw new IllegalArgumentException("no atoms given");
     }
-    if (atomTexts.size() > MAX_ATOMS_PER_ENQUEUE) {
+    if (items.size() > MAX_ATOMS_PER_ENQUEUE) {
       throw new IllegalArgumentException(
-          atomTexts.size() + " atoms in one request; the limit is " + MAX_ATOMS_PER_ENQUEUE);
+          items.size() + " atoms in one request; the limit is " + MAX_ATOMS_PER_ENQUEUE);
     }
     if (Math.abs(priority) > MAX_PRIORITY) {
       throw new IllegalArgumentException(
           "priority " + priority + " is out of range -" + MAX_PRIORITY + " to " + MAX_PRIORITY);
     }
-    List<Atom> atoms = new ArrayList<>(atomTexts.size());
-    for (String text : atomTexts) {
-      atoms.add(Atom.parse(text));
+    List<QueuedAtom> parsed = new ArrayList<>(items.size());
+    for (EnqueueItem item : items) {
+      List<Atom> after = new ArrayList<>(item.after().size());
+      for (String dep : item.after()) {
+        after.add(Atom.parse(dep));
+      }
+      parsed.add(new QueuedAtom(Atom.parse(item.atom()), after));
     }
-    List<EnqueueOutcome> outcomes = queue.enqueue(atoms, priority, now());
+    List<EnqueueOutcome> outcomes =
+        queue.enqueue(DependencyOrder.order(parsed), priority, now(), settings.defaultExpected());
     if (outcomes.stream().anyMatch(EnqueueOutcome::queued)) {
       workMayBeReady();
     }
@@ -98,12 +117,16 @@ public final class SwarmService {
     return queue.complete(drone, packageId, token, now(), Math.max(0, durationMs));
   }
 
-  public Report fail(String drone, String packageId, long token, long durationMs, String reason) {
+  /** A failed build: PERMANENT fails at once; TRANSIENT and DRONE are retried per the policy. */
+  public Report fail(
+      String drone, String packageId, long token, long durationMs, String reason, FailureClass failureClass) {
     String why = reason == null || reason.isBlank() ? "build failed (no reason given)" : reason;
     if (why.length() > MAX_REASON_CHARS) {
       why = why.substring(0, MAX_REASON_CHARS) + "...";
     }
-    return queue.fail(drone, packageId, token, now(), Math.max(0, durationMs), why);
+    return queue.fail(
+        drone, packageId, token, now(), Math.max(0, durationMs), why, failureClass, settings.retry(),
+        ThreadLocalRandom.current().nextDouble());
   }
 
   /** A drone gives a package back unbuilt (it is shutting down): queued again at once, no failure. */
@@ -121,6 +144,84 @@ public final class SwarmService {
       chunk = chunk.substring(0, MAX_LOG_CHUNK_CHARS) + "\n[buildswarm: chunk truncated]\n";
     }
     return queue.appendLog(drone, packageId, token, now(), chunk, settings.logKeepLines());
+  }
+
+  /**
+   * The id of a package named by id or by atom (the package holding that atom now).
+   *
+   * @throws IllegalArgumentException when there is none
+   */
+  public String packageIdOf(String idOrAtom) {
+    if (idOrAtom.chars().allMatch(Character::isDigit) && !idOrAtom.isEmpty()) {
+      if (queue.packageRecord(idOrAtom).isEmpty()) {
+        throw new IllegalArgumentException("no package " + idOrAtom);
+      }
+      return idOrAtom;
+    }
+    String id = queue.activePackageId(Atom.parse(idOrAtom).toString());
+    if (id == null) {
+      throw new IllegalArgumentException(
+          "no package holds " + idOrAtom + " now (ended packages are named by id)");
+    }
+    return id;
+  }
+
+  /** Cancels a package that has not ended; a running build is told to stop. */
+  public Report cancel(String idOrAtom, String reason) {
+    String id = packageIdOf(idOrAtom);
+    String why = reason == null || reason.isBlank() ? "cancelled by an operator" : reason;
+    Report report = queue.cancel(id, now(), why);
+    if (report instanceof Report.Cancelled cancelled && !cancelled.drone().isEmpty()) {
+      stopper.stop(cancelled.drone(), id, cancelled.token(), why);
+    }
+    return report;
+  }
+
+  /** Queues a failed or cancelled package again, attempts reset. */
+  public Report retry(String idOrAtom) {
+    Report report = queue.retry(packageIdOf(idOrAtom), now());
+    if (report instanceof Report.Accepted) {
+      workMayBeReady();
+    }
+    return report;
+  }
+
+  /** Forgets an ended package. */
+  public Report remove(String idOrAtom) {
+    return queue.remove(packageIdOf(idOrAtom), now());
+  }
+
+  /** Forgets every ended package in a state (done, failed or cancelled); returns how many. */
+  public long clear(String state) {
+    long total = 0;
+    int batch;
+    do {
+      batch = queue.clear(state, now(), 1000);
+      total += batch;
+    } while (batch > 0);
+    return total;
+  }
+
+  public static final int MAX_EVENTS_PER_READ = 10_000;
+
+  /** Events after a cursor, in absolute order; at most {@code limit} (default 100). */
+  public List<SwarmEvent> events(String since, int limit) {
+    int n = limit <= 0 ? 100 : limit;
+    if (n > MAX_EVENTS_PER_READ) {
+      throw new IllegalArgumentException("limit " + limit + " is over " + MAX_EVENTS_PER_READ);
+    }
+    return queue.events(since, n);
+  }
+
+  /** Pauses the queue: claims return nothing until resumed; running builds go on. */
+  public boolean pause() {
+    return queue.setPaused(true, now());
+  }
+
+  public boolean resume() {
+    boolean changed = queue.setPaused(false, now());
+    workMayBeReady();
+    return changed;
   }
 
   /** Requeues packages whose lease expired; safe on every coordinator at once. */
@@ -169,8 +270,8 @@ public final class SwarmService {
 
   public SwarmStatus status() {
     Map<String, Long> packages = new TreeMap<>();
-    for (String state : List.of("queued", "claimed", "building", "done", "failed")) {
-      packages.put(state, 0L);
+    for (PackageState state : PackageState.values()) {
+      packages.put(state.wireName(), 0L);
     }
     queue.countsByState().forEach((state, n) -> packages.merge(state, n, Long::sum));
     Map<String, Long> drones = new TreeMap<>();
@@ -189,8 +290,8 @@ public final class SwarmService {
       }
     }
     long online = drones.get(DroneBucket.IDLE) + drones.get(DroneBucket.BUILDING);
-    return new SwarmStatus(
-        packages, drones, coresActive, coresTotal, SwarmStatus.overallState(packages, online));
+    String overall = queue.paused() ? "PAUSED" : SwarmStatus.overallState(packages, online);
+    return new SwarmStatus(packages, drones, coresActive, coresTotal, overall);
   }
 
   private long now() {

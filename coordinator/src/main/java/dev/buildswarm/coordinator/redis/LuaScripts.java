@@ -29,6 +29,10 @@ public final class LuaScripts {
     RELEASE("release"),
     APPEND_LOG("append_log"),
     REAP("reap"),
+    CANCEL("cancel"),
+    RETRY("retry"),
+    REMOVE("remove"),
+    PAUSE("pause"),
     DRONE_BUCKET("drone_bucket");
 
     private final String file;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.DroneRegistration;
+import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.coordinator.queue.CoordinatorSettings;
 import dev.buildswarm.coordinator.queue.SwarmService;
 import dev.buildswarm.coordinator.queue.WorkSignal;
@@ -83,13 +84,16 @@ class DroneSessionIT {
     RedisKeys keys = new RedisKeys(endpoint.swarm() + "-" + System.nanoTime());
     LuaScripts scripts = new LuaScripts(redis);
     CoordinatorSettings settings =
-        new CoordinatorSettings(keys.swarm(), Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(1), 3, 100);
+        new CoordinatorSettings(
+            keys.swarm(), Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(1), 3, 100,
+            new RetryPolicy(3, Duration.ofSeconds(10), Duration.ofMinutes(1), 0.5), Duration.ofMinutes(10));
     service =
         new SwarmService(
             new RedisJobQueue(redis, keys, scripts),
             new RedisDroneBuckets(redis, keys, scripts),
             signal,
             () -> {},
+            (drone, id, token, reason) -> {},
             clock,
             settings);
   }
@@ -159,7 +163,7 @@ class DroneSessionIT {
       service.enqueue(List.of("=app-misc/p" + session + "-1"), 0);
       await("a package is assigned", () -> link.assigned.size() == 1);
       Claim.Claimed claimed = link.assigned.get(0);
-      s.buildFinished(new BuildReport(claimed.packageId(), claimed.token(), true, 10, "", false));
+      s.buildFinished(new BuildReport(claimed.packageId(), claimed.token(), true, 10, "", false, null));
       s.close();
     }
     assertEquals(2, service.drones().get(0).built());

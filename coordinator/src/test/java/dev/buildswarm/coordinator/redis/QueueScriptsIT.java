@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.buildswarm.atom.Atom;
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.EnqueueOutcome;
+import dev.buildswarm.coordinator.domain.FailureClass;
+import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.domain.Report;
+import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.redis.RedisConnection;
 import dev.buildswarm.redis.RedisKeys;
 import dev.buildswarm.testredis.RealRedis;
@@ -36,6 +39,8 @@ import org.redisson.client.codec.StringCodec;
 @RealRedis
 class QueueScriptsIT {
   private static final Duration TTL = Duration.ofSeconds(30);
+  private static final Duration DEFAULT_EXPECTED = Duration.ofMinutes(10);
+  private static final RetryPolicy RETRY = new RetryPolicy(3, Duration.ofSeconds(10), Duration.ofSeconds(60), 0.5);
   private static RedissonClient redis;
   private static RedisEndpoint endpoint;
   private RedisKeys keys;
@@ -60,7 +65,11 @@ class QueueScriptsIT {
   }
 
   private List<EnqueueOutcome> enqueue(int priority, String... atoms) {
-    return queue.enqueue(List.of(atoms).stream().map(Atom::parse).toList(), priority, 1_000);
+    return queue.enqueue(
+        List.of(atoms).stream().map(a -> new QueuedAtom(Atom.parse(a), List.of())).toList(),
+        priority,
+        1_000,
+        DEFAULT_EXPECTED);
   }
 
   private Claim.Claimed claim(String drone, long now) {
@@ -72,7 +81,9 @@ class QueueScriptsIT {
   }
 
   private boolean inSortedSet(String key, String id) {
-    return redis.getScoredSortedSet(key, StringCodec.INSTANCE).contains(id);
+    // Ready members are zero-padded ids (so equal scores keep queue order).
+    String member = key.equals(keys.ready()) ? String.format("%012d", Long.parseLong(id)) : id;
+    return redis.getScoredSortedSet(key, StringCodec.INSTANCE).contains(member);
   }
 
   @Test
@@ -101,7 +112,9 @@ class QueueScriptsIT {
     Claim.Claimed claimed = claim("d1", 2_000);
     assertInstanceOf(Report.Accepted.class, queue.complete("d1", id, claimed.token(), 3_000, 900));
     assertInstanceOf(Report.Accepted.class, queue.complete("d1", id, claimed.token(), 3_500, 900));
-    assertInstanceOf(Report.Accepted.class, queue.fail("d1", id, claimed.token(), 3_600, 900, "late"));
+    assertInstanceOf(
+        Report.Accepted.class,
+        queue.fail("d1", id, claimed.token(), 3_600, 900, "late", FailureClass.PERMANENT, RETRY, 0.5));
     assertEquals("done", record(id).get("state"), "the first verdict stands");
     assertEquals(1L, queue.countsByState().get("done"));
     assertEquals(0L, queue.countsByState().getOrDefault("failed", 0L));
@@ -237,7 +250,7 @@ class QueueScriptsIT {
     int packages = 3000;
     int claimers = 16;
     List<Atom> atoms = IntStream.range(0, packages).mapToObj(i -> Atom.parse("=app-misc/p" + i + "-1")).toList();
-    queue.enqueue(atoms, 0, 1_000);
+    queue.enqueue(atoms.stream().map(a -> new QueuedAtom(a, List.of())).toList(), 0, 1_000, DEFAULT_EXPECTED);
     Set<String> claimedIds = ConcurrentHashMap.newKeySet();
     AtomicInteger doubles = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(claimers);

@@ -6,11 +6,13 @@ import dev.buildswarm.drone.client.CoordinatorClient;
 import dev.buildswarm.drone.runner.BuildProcess;
 import dev.buildswarm.drone.runner.BuildRequest;
 import dev.buildswarm.drone.runner.BuildResult;
+import dev.buildswarm.drone.runner.FailureClassifier;
 import dev.buildswarm.proto.v1.Assignment;
 import dev.buildswarm.proto.v1.BuildFinished;
 import dev.buildswarm.proto.v1.BuildStarted;
 import dev.buildswarm.proto.v1.CoordinatorMessage;
 import dev.buildswarm.proto.v1.DroneMessage;
+import dev.buildswarm.proto.v1.FailureClass;
 import dev.buildswarm.proto.v1.Heartbeat;
 import dev.buildswarm.proto.v1.LogChunk;
 import dev.buildswarm.proto.v1.Register;
@@ -292,6 +294,7 @@ public final class DroneAgent implements AutoCloseable {
             .setDurationMs(result.duration().toMillis())
             .setReason(abandoned ? "drone " + config.name() + " is shutting down" : result.reason())
             .setAbandoned(abandoned)
+            .setFailureClass(result.succeeded() ? FailureClass.FAILURE_CLASS_UNSPECIFIED : FailureClassifier.classify(result))
             .addAllLogTail(result.logTail())
             .build());
     // Only now: close() waits for this, so the verdict is sent before the session ends. Removes
@@ -307,6 +310,8 @@ public final class DroneAgent implements AutoCloseable {
             .setSuccess(false)
             .setExitCode(-1)
             .setReason(reason)
+            // The atom or the template cannot make an argv: the same happens on every try.
+            .setFailureClass(FailureClass.PERMANENT)
             .build());
   }
 
