@@ -1,0 +1,62 @@
+package dev.buildswarm.coordinator.domain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.buildswarm.atom.Atom;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DependencyOrderTest {
+
+  private static QueuedAtom item(String atom, String... after) {
+    return new QueuedAtom(Atom.parse(atom), List.of(after).stream().map(Atom::parse).toList());
+  }
+
+  @Test
+  void dependenciesComeFirstWhateverTheOrderGiven() {
+    List<QueuedAtom> ordered =
+        DependencyOrder.order(
+            List.of(
+                item("=app-misc/c-1", "=app-misc/b-1"),
+                item("=app-misc/b-1", "=app-misc/a-1"),
+                item("=app-misc/a-1"),
+                item("=app-misc/d-1", "=app-misc/outside-1")));
+    List<String> names = ordered.stream().map(q -> q.atom().toString()).toList();
+    assertEquals(List.of("=app-misc/a-1", "=app-misc/b-1", "=app-misc/c-1", "=app-misc/d-1"), names);
+  }
+
+  @Test
+  void aCycleIsRefusedAndNamed() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                DependencyOrder.order(
+                    List.of(
+                        item("=app-misc/a-1", "=app-misc/c-1"),
+                        item("=app-misc/b-1", "=app-misc/a-1"),
+                        item("=app-misc/c-1", "=app-misc/b-1"))));
+    assertTrue(e.getMessage().startsWith("dependency cycle: "), e.getMessage());
+    assertTrue(e.getMessage().contains("=app-misc/a-1 -> =app-misc/c-1 -> =app-misc/b-1 -> =app-misc/a-1"), e.getMessage());
+  }
+
+  @Test
+  void aPackageCannotWaitForItself() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> DependencyOrder.order(List.of(item("=app-misc/a-1", "=app-misc/a-1"))));
+    assertTrue(e.getMessage().contains("depends on itself"), e.getMessage());
+  }
+
+  @Test
+  void retryDelaysDoubleUpToTheCap() {
+    RetryPolicy policy = new RetryPolicy(5, java.time.Duration.ofSeconds(30), java.time.Duration.ofMinutes(2), 0.5);
+    assertEquals(30, policy.delayAfter(1).toSeconds());
+    assertEquals(60, policy.delayAfter(2).toSeconds());
+    assertEquals(120, policy.delayAfter(3).toSeconds());
+    assertEquals(120, policy.delayAfter(9).toSeconds());
+    assertThrows(IllegalArgumentException.class, () -> new RetryPolicy(0, java.time.Duration.ZERO, java.time.Duration.ZERO, 0));
+    assertThrows(IllegalArgumentException.class, () -> new RetryPolicy(3, java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(1), 0));
+  }
+}
