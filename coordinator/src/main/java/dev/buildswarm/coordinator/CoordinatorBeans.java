@@ -1,6 +1,7 @@
 package dev.buildswarm.coordinator;
 
 import dev.buildswarm.coordinator.domain.RetryPolicy;
+import dev.buildswarm.coordinator.drones.Dispatcher;
 import dev.buildswarm.coordinator.drones.DroneSessions;
 import dev.buildswarm.coordinator.grpc.AdminServiceEndpoint;
 import dev.buildswarm.coordinator.grpc.DroneServiceEndpoint;
@@ -108,12 +109,18 @@ public class CoordinatorBeans {
     return new DroneSessions();
   }
 
+  @Singleton
+  @Bean(preDestroy = "close")
+  Dispatcher dispatcher(SwarmService service, DroneSessions sessions, WorkSignal signal) {
+    return new Dispatcher(service, sessions, signal).start();
+  }
+
   @Context
   @Bean(preDestroy = "close")
   GrpcServer grpcServer(
       SwarmService service,
       DroneSessions sessions,
-      WorkSignal signal,
+      Dispatcher dispatcher,
       Clock clock,
       @Value("${buildswarm.grpc.host:127.0.0.1}") String host,
       @Value("${buildswarm.grpc.port:7420}") int port) {
@@ -122,7 +129,7 @@ public class CoordinatorBeans {
         host,
         port,
         List.of(
-            new DroneServiceEndpoint(service, sessions, signal, id, CoordinatorMain.version(), clock),
+            new DroneServiceEndpoint(service, sessions, dispatcher, id, CoordinatorMain.version(), clock),
             new AdminServiceEndpoint(service)));
   }
 
@@ -140,9 +147,10 @@ public class CoordinatorBeans {
    */
   @Singleton
   ApplicationEventListener<ShutdownEvent> stopServingFirst(
-      GrpcServer grpc, LeaseReaper reaper, DroneSessions sessions) {
+      GrpcServer grpc, LeaseReaper reaper, Dispatcher dispatcher, DroneSessions sessions) {
     return event -> {
       reaper.close();
+      dispatcher.close();
       sessions.closeAll();
       grpc.close();
     };

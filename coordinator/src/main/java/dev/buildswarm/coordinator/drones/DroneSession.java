@@ -5,47 +5,37 @@ import dev.buildswarm.coordinator.domain.DroneRegistration;
 import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.queue.BucketUpdate;
 import dev.buildswarm.coordinator.queue.SwarmService;
-import dev.buildswarm.coordinator.queue.WorkSignal;
 import dev.buildswarm.redis.DroneBucket;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One drone's session on this coordinator. Its claim loop (one virtual thread) claims a package
- * whenever the drone has a free slot and work may be ready: it wakes at once on a work signal
- * (enqueue, a finished build, a reaped or released lease) and looks again every {@link #RECHECK}
- * regardless, so a lost signal costs seconds, not packages (lesson 5).
+ * One drone's session on this coordinator: what it runs, its leases' upkeep, its own bucket. The
+ * {@link Dispatcher} hands it work while it has free slots.
  *
- * <p>Thread-safe: report methods are called by the transport one at a time; the claim loop runs
+ * <p>Thread-safe: report methods are called by the transport one at a time; the dispatcher assigns
  * alongside; shared state is the concurrent {@link #running} map and volatile flags.
  */
 public final class DroneSession {
   private static final Logger LOG = LoggerFactory.getLogger(DroneSession.class);
-  static final Duration RECHECK = Duration.ofSeconds(2);
 
   private final DroneRegistration drone;
   private final SwarmService service;
   private final DroneLink link;
-  private final WorkSignal work;
+  private final Runnable wake;
   private final String coordinatorId;
   private final Clock clock;
   private final String sessionId = UUID.randomUUID().toString();
   private final Map<String, Leased> running = new ConcurrentHashMap<>();
-  private final Semaphore wakeups = new Semaphore(0);
   private volatile boolean closed;
   /** The drone said it is shutting down: claim nothing more for it. */
   private volatile boolean stopping;
-  private volatile Thread claimLoop;
-  private volatile AutoCloseable subscription;
 
   /** A package leased to this drone; {@code assignedAtMs} lets heartbeats tell in-flight from lost. */
   private record Leased(String packageId, String atom, long token, long assignedAtMs) {}
@@ -54,13 +44,13 @@ public final class DroneSession {
       DroneRegistration drone,
       SwarmService service,
       DroneLink link,
-      WorkSignal work,
+      Runnable wake,
       String coordinatorId,
       Clock clock) {
     this.drone = drone;
     this.service = service;
     this.link = link;
-    this.work = work;
+    this.wake = wake;
     this.coordinatorId = coordinatorId;
     this.clock = clock;
   }
@@ -70,8 +60,9 @@ public final class DroneSession {
   }
 
   /**
-   * Takes the drone's bucket over and starts claiming. Builds the drone still runs from an earlier
-   * session keep their leases (when still the drone's) and their slots; the others are cancelled.
+   * Takes the drone's bucket over; from now on the dispatcher hands it work. Builds the drone still
+   * runs from an earlier session keep their leases (when still the drone's) and their slots; the
+   * others are cancelled.
    */
   public void open(Map<String, Long> carriedOver) {
     carriedOver.forEach(
@@ -84,54 +75,25 @@ public final class DroneSession {
           }
         });
     writeBucket(true, 0, 0);
-    subscription = work.subscribe(this::wake);
-    if (closed) {
-      unsubscribe();
-      return;
-    }
-    claimLoop = Thread.ofVirtual().name("claim-" + drone.name()).start(this::claimLoop);
+    wake.run();
   }
 
-  private void wake() {
-    if (wakeups.availablePermits() == 0) {
-      wakeups.release();
-    }
+  /** Whether the dispatcher may claim for this drone now. */
+  boolean wantsWork() {
+    return !closed && !stopping && running.size() < drone.slots();
   }
 
-  private void claimLoop() {
-    while (!closed) {
-      try {
-        while (!closed && !stopping && running.size() < drone.slots()) {
-          Claim claim = service.claim(drone.name());
-          if (!(claim instanceof Claim.Claimed claimed)) {
-            break;
-          }
-          Leased leased = new Leased(claimed.packageId(), claimed.atom(), claimed.token(), clock.millis());
-          running.put(claimed.packageId(), leased);
-          writeBucket(false, 0, 0);
-          if (!link.assign(claimed)) {
-            // The drone is gone before it got the package: give it straight back to the queue.
-            LOG.warn("drone {} unreachable; {} goes back to the queue", drone.name(), claimed.atom());
-            running.remove(claimed.packageId(), leased);
-            service.release(drone.name(), claimed.packageId(), claimed.token(), "drone unreachable at assignment");
-            closed = true;
-          }
-        }
-        wakeups.tryAcquire(RECHECK.toMillis(), TimeUnit.MILLISECONDS);
-        wakeups.drainPermits();
-      } catch (InterruptedException e) {
-        return;
-      } catch (RuntimeException e) {
-        if (closed) {
-          return;
-        }
-        LOG.warn("claim for drone {} failed: {}", drone.name(), e.toString());
-        try {
-          Thread.sleep(RECHECK.toMillis());
-        } catch (InterruptedException stop) {
-          return;
-        }
-      }
+  /** Hands the drone a package the dispatcher claimed for it. */
+  void assign(Claim.Claimed claimed) {
+    Leased leased = new Leased(claimed.packageId(), claimed.atom(), claimed.token(), clock.millis());
+    running.put(claimed.packageId(), leased);
+    writeBucket(false, 0, 0);
+    if (!link.assign(claimed)) {
+      // The drone is gone before it got the package: give it straight back to the queue.
+      LOG.warn("drone {} unreachable; {} goes back to the queue", drone.name(), claimed.atom());
+      running.remove(claimed.packageId(), leased);
+      service.release(drone.name(), claimed.packageId(), claimed.token(), "drone unreachable at assignment");
+      closed = true;
     }
   }
 
@@ -170,7 +132,7 @@ public final class DroneSession {
       if (missing && now - leased.assignedAtMs() > graceMs && running.remove(leased.packageId(), leased)) {
         LOG.warn("drone {} does not run {} it was assigned; giving it back", drone.name(), leased.atom());
         service.release(drone.name(), leased.packageId(), leased.token(), "drone " + drone.name() + " does not run it");
-        wake();
+        wake.run();
       }
     }
     writeBucket(false, 0, 0);
@@ -226,7 +188,7 @@ public final class DroneSession {
     Leased leased = running.get(packageId);
     if (leased != null && leased.token() == token && running.remove(packageId, leased)) {
       writeBucket(false, 0, 0);
-      wake();
+      wake.run();
     }
   }
 
@@ -245,24 +207,10 @@ public final class DroneSession {
       return;
     }
     closed = true;
-    // Not interrupted: an interrupt inside a Redis call could leave a claim nobody knows about.
-    wakeups.release();
-    unsubscribe();
     try {
       writeBucket(false, 0, 0, DroneBucket.OFFLINE);
     } catch (RuntimeException e) {
       LOG.warn("could not mark drone {} offline: {}", drone.name(), e.toString());
-    }
-  }
-
-  private void unsubscribe() {
-    AutoCloseable current = subscription;
-    if (current != null) {
-      try {
-        current.close();
-      } catch (Exception ignored) {
-        // Removing a listener cannot fail.
-      }
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.buildswarm.coordinator.drones;
 
 import dev.buildswarm.coordinator.queue.BuildStopper;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,6 +33,11 @@ public final class DroneSessions implements BuildStopper {
     if (session != null) {
       session.stopBuild(packageId, token, reason);
     }
+  }
+
+  /** The sessions open now. */
+  public List<DroneSession> all() {
+    return List.copyOf(byName.values());
   }
 
   public int size() {

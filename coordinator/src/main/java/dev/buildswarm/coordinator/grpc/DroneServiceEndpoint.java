@@ -3,11 +3,12 @@ package dev.buildswarm.coordinator.grpc;
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.DroneRegistration;
 import dev.buildswarm.coordinator.drones.BuildReport;
+import dev.buildswarm.coordinator.drones.Dispatcher;
 import dev.buildswarm.coordinator.drones.DroneLink;
 import dev.buildswarm.coordinator.drones.DroneSession;
 import dev.buildswarm.coordinator.drones.DroneSessions;
 import dev.buildswarm.coordinator.queue.SwarmService;
-import dev.buildswarm.coordinator.queue.WorkSignal;
+
 import dev.buildswarm.proto.v1.Assignment;
 import dev.buildswarm.proto.v1.BuildFinished;
 import dev.buildswarm.proto.v1.CancelBuild;
@@ -37,7 +38,7 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
 
   private final SwarmService service;
   private final DroneSessions sessions;
-  private final WorkSignal work;
+  private final Dispatcher dispatcher;
   private final String coordinatorId;
   private final String coordinatorVersion;
   private final Clock clock;
@@ -45,14 +46,14 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
   public DroneServiceEndpoint(
       SwarmService service,
       DroneSessions sessions,
-      WorkSignal work,
+      Dispatcher dispatcher,
       String coordinatorId,
       String coordinatorVersion,
       Clock clock) {
     this.clock = clock;
     this.service = service;
     this.sessions = sessions;
-    this.work = work;
+    this.dispatcher = dispatcher;
     this.coordinatorId = coordinatorId;
     this.coordinatorVersion = coordinatorVersion;
   }
@@ -227,7 +228,7 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
       DroneRegistration drone =
           new DroneRegistration(
               r.getName(), r.getHost(), r.getCores(), r.getSlots(), r.getSpeedFactor(), r.getVersion());
-      DroneSession opened = new DroneSession(drone, service, link, work, coordinatorId, clock);
+      DroneSession opened = new DroneSession(drone, service, link, dispatcher::wake, coordinatorId, clock);
       sessions.add(opened);
       session = opened;
       link.send(

@@ -36,7 +36,14 @@ import org.redisson.api.RedissonClient;
 class DroneSessionIT {
   private RedissonClient redis;
   private SwarmService service;
+  private final DroneSessions sessions = new DroneSessions();
+  private Dispatcher dispatcher;
   private final AtomicLong nowMs = new AtomicLong(1_000_000);
+  private RedisKeys keys;
+
+  private RedisKeys keysOfService() {
+    return keys;
+  }
   private final WorkSignal signal = new WorkSignal();
 
   /** A clock the test moves. */
@@ -81,7 +88,7 @@ class DroneSessionIT {
   @BeforeEach
   void start(RedisEndpoint endpoint) {
     redis = RedisConnection.open(endpoint.url());
-    RedisKeys keys = new RedisKeys(endpoint.swarm() + "-" + System.nanoTime());
+    keys = new RedisKeys(endpoint.swarm() + "-" + System.nanoTime());
     LuaScripts scripts = new LuaScripts(redis);
     CoordinatorSettings settings =
         new CoordinatorSettings(
@@ -96,11 +103,20 @@ class DroneSessionIT {
             (drone, id, token, reason) -> {},
             clock,
             settings);
+    dispatcher = new Dispatcher(service, sessions, signal).start();
   }
 
   @AfterEach
   void stop() {
+    dispatcher.close();
     redis.shutdown();
+  }
+
+  private DroneSession session(String name, int slots, DroneLink link, String coordinator) {
+    DroneSession session = new DroneSession(drone(name, slots), service, link, dispatcher::wake, coordinator, clock);
+    sessions.add(session);
+    session.open(Map.of());
+    return session;
   }
 
   private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
@@ -121,8 +137,7 @@ class DroneSessionIT {
   void anAssignmentTheDroneNeverMentionsIsGivenBackAndItsSlotFreed() throws Exception {
     service.enqueue(List.of("=app-misc/a-1", "=app-misc/b-1"), 0);
     BlackHoleLink link = new BlackHoleLink();
-    DroneSession session = new DroneSession(drone("d1", 1), service, link, signal, "c1", clock);
-    session.open(Map.of());
+    DroneSession session = session("d1", 1, link, "c1");
     await("the one slot is filled", () -> link.assigned.size() == 1);
     String first = link.assigned.get(0).packageId();
 
@@ -140,11 +155,34 @@ class DroneSessionIT {
   }
 
   @Test
+  void theLongestReadyPackageGoesToTheFastestFreeDrone() throws Exception {
+    redis.getMap(keysOfService().history(), org.redisson.client.codec.StringCodec.INSTANCE).put("sys-devel/gcc", "3600000");
+    redis.getMap(keysOfService().history(), org.redisson.client.codec.StringCodec.INSTANCE).put("app-misc/small", "60000");
+    service.enqueue(List.of("=app-misc/small-1", "=sys-devel/gcc-13.2.1", "=app-misc/unknown-1"), 0);
+    // Dispatched by hand (not started), with every drone free at the same moment.
+    DroneSessions free = new DroneSessions();
+    Dispatcher byHand = new Dispatcher(service, free, new WorkSignal());
+    BlackHoleLink slow = new BlackHoleLink();
+    BlackHoleLink fast = new BlackHoleLink();
+    BlackHoleLink middle = new BlackHoleLink();
+    for (Object[] d : new Object[][] {{"d1-slow", 2, 1.0, slow}, {"d3-fast", 16, 2.0, fast}, {"d2-middle", 8, 1.0, middle}}) {
+      DroneSession s =
+          new DroneSession(
+              new DroneRegistration((String) d[0], "h", (int) d[1], 1, (double) d[2], "t"),
+              service, (BlackHoleLink) d[3], () -> {}, "c1", clock);
+      free.add(s);
+      s.open(Map.of());
+    }
+    byHand.dispatch();
+    assertEquals("=sys-devel/gcc-13.2.1", fast.assigned.get(0).atom());
+    assertEquals("=app-misc/unknown-1", middle.assigned.get(0).atom());
+    assertEquals("=app-misc/small-1", slow.assigned.get(0).atom());
+  }
+
+  @Test
   void aReplacedSessionCannotOverwriteTheDronesBucket() {
-    DroneSession old = new DroneSession(drone("d1", 1), service, new BlackHoleLink(), signal, "c1", clock);
-    old.open(Map.of());
-    DroneSession current = new DroneSession(drone("d1", 1), service, new BlackHoleLink(), signal, "c2", clock);
-    current.open(Map.of());
+    DroneSession old = session("d1", 1, new BlackHoleLink(), "c1");
+    DroneSession current = session("d1", 1, new BlackHoleLink(), "c2");
 
     old.close(); // would write "offline" over the live session's bucket
     DroneBucket bucket = service.drones().get(0);
@@ -158,8 +196,7 @@ class DroneSessionIT {
   void buildCountersSurviveReconnects() throws Exception {
     for (int session = 0; session < 2; session++) {
       BlackHoleLink link = new BlackHoleLink();
-      DroneSession s = new DroneSession(drone("d1", 1), service, link, signal, "c1", clock);
-      s.open(Map.of());
+      DroneSession s = session("d1", 1, link, "c1");
       service.enqueue(List.of("=app-misc/p" + session + "-1"), 0);
       await("a package is assigned", () -> link.assigned.size() == 1);
       Claim.Claimed claimed = link.assigned.get(0);
