@@ -14,11 +14,7 @@ if refused then
 end
 local pk = pkg_key(id)
 redis.call('HSET', pk, 'duration_ms', duration)
-local key = redis.call('HGET', pk, 'key')
-local old = tonumber(redis.call('HGET', P.history, key))
-local mean = old and math.floor(old * 0.7 + duration * 0.3 + 0.5) or duration
-redis.call('HSET', P.history, key, mean)
-redis.call('HINCRBY', P.history_n, key, 1)
+record_duration(redis.call('HGET', pk, 'key'), duration)
 to_terminal(id, state, 'done', now, nil)
 event(now, {'type', 'done', 'id', id, 'atom', redis.call('HGET', pk, 'atom'), 'drone', drone,
   'token', token, 'duration_ms', duration})

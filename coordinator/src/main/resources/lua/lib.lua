@@ -80,6 +80,15 @@ local function already_finished(id, drone, token)
   return (rec[1] == 'done' or rec[1] == 'failed') and rec[2] == drone and rec[3] == token
 end
 
+-- Learns how long a package name takes: an exponentially weighted mean, 0.7 old + 0.3 new, so
+-- recent builds count most but one odd build does not swing it.
+local function record_duration(key, duration_ms)
+  local old = tonumber(redis.call('HGET', P.history, key))
+  local mean = old and math.floor(old * 0.7 + duration_ms * 0.3 + 0.5) or duration_ms
+  redis.call('HSET', P.history, key, mean)
+  redis.call('HINCRBY', P.history_n, key, 1)
+end
+
 -- Into the ready index, in its place (priority, expected duration, queue order).
 local function to_queued(id, from_state, now)
   local pk = pkg_key(id)

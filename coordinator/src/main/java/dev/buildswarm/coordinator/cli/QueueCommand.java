@@ -40,19 +40,31 @@ final class QueueCommand implements Runnable {
     @Option(names = "--priority", defaultValue = "0", description = "Higher builds first (default ${DEFAULT-VALUE}).")
     int priority;
 
+    @Option(
+        names = "--after",
+        arity = "1..*",
+        paramLabel = "ATOM",
+        description = "Build only after these (queued in the same command or already in the swarm).")
+    List<String> after = List.of();
+
     @Override
     public Integer call() {
       ManagedChannel channel = SwarmCli.channel(spec);
       try {
         EnqueueReply reply =
             SwarmCli.admin(channel)
-                .enqueue(EnqueueRequest.newBuilder().addAllAtoms(atoms).setPriority(priority).build());
+                .enqueue(
+                    EnqueueRequest.newBuilder().addAllAtoms(atoms).addAllAfter(after).setPriority(priority).build());
         PrintWriter out = spec.commandLine().getOut();
         int queued = 0;
         for (EnqueueResult result : reply.getResultsList()) {
           if (result.getQueued()) {
             queued++;
-            out.printf("queued    %-6s %s%n", result.getPackageId(), result.getAtom());
+            out.printf(
+                "%-9s %-6s %s%n",
+                result.getExistingState().equals("blocked") ? "blocked" : "queued",
+                result.getPackageId(),
+                result.getAtom());
           } else {
             out.printf(
                 "unchanged %-6s %s (already %s)%n",

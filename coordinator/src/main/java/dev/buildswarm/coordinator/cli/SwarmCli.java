@@ -18,7 +18,7 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = SwarmCli.Version.class,
     description = "Drives a buildswarm: queue packages, watch drones and progress.",
-    subcommands = {QueueCommand.class, StatusCommand.class})
+    subcommands = {QueueCommand.class, StatusCommand.class, HistoryCommand.class})
 public final class SwarmCli implements Runnable {
 
   /** Exit codes: 0 fine, 1 the swarm said no, 2 bad input, 3 coordinator unreachable. */

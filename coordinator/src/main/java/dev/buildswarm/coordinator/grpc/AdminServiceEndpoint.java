@@ -1,5 +1,6 @@
 package dev.buildswarm.coordinator.grpc;
 
+import dev.buildswarm.coordinator.domain.EmergeLog;
 import dev.buildswarm.coordinator.domain.EnqueueOutcome;
 import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.domain.SwarmEvent;
@@ -15,6 +16,11 @@ import dev.buildswarm.proto.v1.EnqueueResult;
 import dev.buildswarm.proto.v1.Event;
 import dev.buildswarm.proto.v1.EventsReply;
 import dev.buildswarm.proto.v1.EventsRequest;
+import dev.buildswarm.proto.v1.HistoryReply;
+import dev.buildswarm.proto.v1.HistoryRequest;
+import dev.buildswarm.proto.v1.ImportHistoryReply;
+import dev.buildswarm.proto.v1.ImportHistoryRequest;
+import dev.buildswarm.proto.v1.PackageHistory;
 import dev.buildswarm.proto.v1.PackageReply;
 import dev.buildswarm.proto.v1.PackageRequest;
 import dev.buildswarm.proto.v1.PauseReply;
@@ -152,6 +158,35 @@ public final class AdminServiceEndpoint extends AdminServiceGrpc.AdminServiceImp
   @Override
   public void resume(PauseRequest request, StreamObserver<PauseReply> reply) {
     answer(reply, () -> PauseReply.newBuilder().setChanged(service.resume()).build());
+  }
+
+  @Override
+  public void importHistory(ImportHistoryRequest request, StreamObserver<ImportHistoryReply> reply) {
+    answer(
+        reply,
+        () -> {
+          EmergeLog.Reading reading = service.importEmergeLog(request.getEmergeLog());
+          return ImportHistoryReply.newBuilder()
+              .setRecorded(reading.builds().size())
+              .setSkipped(reading.skipped())
+              .setPackages(reading.builds().stream().map(EmergeLog.Build::key).distinct().count())
+              .build();
+        });
+  }
+
+  @Override
+  public void history(HistoryRequest request, StreamObserver<HistoryReply> reply) {
+    answer(
+        reply,
+        () -> {
+          HistoryReply.Builder out = HistoryReply.newBuilder();
+          service
+              .history(request.getKey())
+              .forEach(
+                  (key, h) ->
+                      out.addPackages(PackageHistory.newBuilder().setKey(key).setExpectedMs(h[0]).setBuilds(h[1])));
+          return out.build();
+        });
   }
 
   @Override

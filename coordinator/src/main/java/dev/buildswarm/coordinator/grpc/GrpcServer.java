@@ -38,7 +38,8 @@ public final class GrpcServer implements AutoCloseable {
             .workerEventLoopGroup(workers)
             .channelType(NioServerSocketChannel.class)
             .executor(executor)
-            .maxInboundMessageSize(4 * 1024 * 1024)
+            // An emerge.log for ImportHistory is the largest message expected.
+            .maxInboundMessageSize(17 * 1024 * 1024)
             // Finds half-open drone connections, so their sessions end and their slots free up.
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS)

@@ -78,6 +78,12 @@ public interface JobQueue {
   /** Returns expired leases' packages to the queue (or fails those lost too often); returns how many. */
   int reapExpired(long nowMs, int batch, int maxLosses);
 
+  /** Records build durations (category/package, duration) in order; returns how many. */
+  int recordHistory(List<Map.Entry<String, Long>> durations);
+
+  /** Expected build time in ms and number of recorded builds, per category/package. */
+  Map<String, long[]> history();
+
   /** Number of packages in each state. */
   Map<String, Long> countsByState();
 

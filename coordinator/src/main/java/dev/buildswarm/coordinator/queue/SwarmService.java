@@ -4,6 +4,7 @@ import dev.buildswarm.atom.Atom;
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.DroneRegistration;
 import dev.buildswarm.coordinator.domain.DependencyOrder;
+import dev.buildswarm.coordinator.domain.EmergeLog;
 import dev.buildswarm.coordinator.domain.EnqueueOutcome;
 import dev.buildswarm.coordinator.domain.FailureClass;
 import dev.buildswarm.coordinator.domain.PackageState;
@@ -203,6 +204,34 @@ public final class SwarmService {
   }
 
   public static final int MAX_EVENTS_PER_READ = 10_000;
+  public static final int MAX_HISTORY_LOG_CHARS = 16 * 1024 * 1024;
+
+  /** Learns build durations from a Portage emerge.log's text. */
+  public EmergeLog.Reading importEmergeLog(String text) {
+    if (text.length() > MAX_HISTORY_LOG_CHARS) {
+      throw new IllegalArgumentException("emerge.log of " + text.length() + " characters; the limit is " + MAX_HISTORY_LOG_CHARS);
+    }
+    EmergeLog.Reading reading = EmergeLog.read(text);
+    List<Map.Entry<String, Long>> durations = new ArrayList<>(reading.builds().size());
+    for (EmergeLog.Build build : reading.builds()) {
+      durations.add(Map.entry(build.key(), build.duration().toMillis()));
+    }
+    queue.recordHistory(durations);
+    return reading;
+  }
+
+  /** Expected build time (ms) and recorded builds per category/package, optionally one only. */
+  public Map<String, long[]> history(String key) {
+    Map<String, long[]> all = queue.history();
+    if (key == null || key.isEmpty()) {
+      return all;
+    }
+    Map<String, long[]> one = new TreeMap<>();
+    if (all.containsKey(key)) {
+      one.put(key, all.get(key));
+    }
+    return one;
+  }
 
   /** Events after a cursor, in absolute order; at most {@code limit} (default 100). */
   public List<SwarmEvent> events(String since, int limit) {

@@ -33,6 +33,7 @@ public final class LuaScripts {
     RETRY("retry"),
     REMOVE("remove"),
     PAUSE("pause"),
+    HISTORY("history"),
     DRONE_BUCKET("drone_bucket");
 
     private final String file;

@@ -196,6 +196,32 @@ public final class RedisJobQueue implements JobQueue {
   }
 
   @Override
+  public int recordHistory(List<Map.Entry<String, Long>> durations) {
+    int recorded = 0;
+    // Batches keep each script short; each batch is atomic, the order is kept.
+    for (int from = 0; from < durations.size(); from += 1000) {
+      List<Object> args = new ArrayList<>();
+      args.add(keys.prefix());
+      for (Map.Entry<String, Long> d : durations.subList(from, Math.min(durations.size(), from + 1000))) {
+        args.add(d.getKey());
+        args.add(String.valueOf(d.getValue()));
+      }
+      recorded += (int) scripts.runForLong(Script.HISTORY, List.of(keys.history()), args.toArray());
+    }
+    return recorded;
+  }
+
+  @Override
+  public Map<String, long[]> history() {
+    Map<String, String> means = redis.<String, String>getMap(keys.history()).readAllMap();
+    Map<String, String> counts = redis.<String, String>getMap(keys.historyCount()).readAllMap();
+    Map<String, long[]> out = new TreeMap<>();
+    means.forEach(
+        (key, mean) -> out.put(key, new long[] {Long.parseLong(mean), Long.parseLong(counts.getOrDefault(key, "0"))}));
+    return out;
+  }
+
+  @Override
   public Map<String, Long> countsByState() {
     return reader.packageCounts();
   }

@@ -316,6 +316,39 @@ class EndToEndIT {
   }
 
   @Test
+  void historyLearnedFromARealEmergeLogOrdersTheQueue() throws Exception {
+    Path log = ROOT.resolve("../shared/data/emerge_log_hoeding_gentoo_apu.log").normalize();
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("CI") != null || Files.exists(log), "no shared data");
+    String target = "localhost:" + grpcPort();
+    String imported = swarm("--coordinator", target, "history", "import", log.toString());
+    assertTrue(imported.startsWith("0\n") && imported.contains("learned 166 builds"), imported);
+    String gcc = swarm("--coordinator", target, "history", "show", "sys-devel/gcc");
+    assertTrue(gcc.contains("sys-devel/gcc") && gcc.contains("4"), gcc);
+    assertTrue(swarm("--coordinator", target, "history", "import", "/no/such/emerge.log").startsWith("2\n"));
+
+    // With no drone connected, the queue's order is the history's: gcc (about 27 min) first.
+    assertTrue(swarm("--coordinator", target, "queue", "add", "=sys-apps/which-2.21", "=sys-devel/gcc-11.2.1_p20220115").startsWith("0\n"));
+    SwarmService service = server.getApplicationContext().getBean(SwarmService.class);
+    assertEquals("=sys-devel/gcc-11.2.1_p20220115", ((dev.buildswarm.coordinator.domain.Claim.Claimed) service.claim("probe")).atom());
+  }
+
+  @Test
+  void queueAddAfterBlocksUntilTheDependencyIsBuilt() throws Exception {
+    String target = "localhost:" + grpcPort();
+    String added = swarm("--coordinator", target, "queue", "add", "=dev-libs/lib-1", "=app-misc/app-1", "--after", "=dev-libs/lib-0");
+    assertTrue(added.startsWith("2\n") && added.contains("=dev-libs/lib-0"), "an unknown dependency queues nothing: " + added);
+    assertTrue(swarm("--coordinator", target, "queue", "add", "=dev-libs/lib-1").startsWith("0\n"));
+    String blocked = swarm("--coordinator", target, "queue", "add", "=app-misc/app-1", "--after", "=dev-libs/lib-1");
+    assertTrue(blocked.contains("blocked   2"), blocked);
+    Path argvLog = work.resolve("argv.log");
+    startDrone("drone-a", 2, argvLog);
+    SwarmService service = server.getApplicationContext().getBean(SwarmService.class);
+    await("both done", () -> service.status().packagesByState().get("done") == 2L);
+    List<String> order = Files.readAllLines(argvLog).stream().map(l -> l.substring(l.lastIndexOf('\u001f') + 1)).toList();
+    assertEquals(List.of("=dev-libs/lib-1", "=app-misc/app-1"), order, "the dependent built after its dependency");
+  }
+
+  @Test
   void healthAnswersOverHttp() throws IOException, InterruptedException {
     HttpResponse<String> health =
         HttpClient.newHttpClient()
