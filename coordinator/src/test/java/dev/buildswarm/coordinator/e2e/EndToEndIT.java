@@ -349,6 +349,44 @@ class EndToEndIT {
   }
 
   @Test
+  void twoCoordinatorsOnOneRedisServeDronesSideBySide() throws Exception {
+    EmbeddedServer second = coordinator(0, "2s");
+    try {
+      int secondPort = second.getApplicationContext().getBean(GrpcServer.class).port();
+      Path argvLog = work.resolve("argv.log");
+      startDrone("drone-a", 1, argvLog); // on the first coordinator
+      DroneConfig onSecond =
+          new DroneConfig(
+              "drone-b", "localhost", "localhost:" + secondPort, 4, 1, 1.0,
+              BuildTemplate.of(List.of(FAKE_EMERGE, "{atom}")), work, work.resolve("binpkgs-b"), "-j4",
+              Map.of("FAKE_EMERGE_SECONDS", "0.2", "FAKE_EMERGE_ARGV_LOG", argvLog.toString()),
+              Duration.ofMinutes(1), Duration.ofSeconds(2), "test");
+      DroneAgent b = new DroneAgent(onSecond);
+      drones.add(b);
+      b.start();
+      assertTrue(b.awaitRegistered(Duration.ofSeconds(10)));
+
+      // Queued through the first coordinator only: the second wakes its drone through Redis.
+      List<String> args = new ArrayList<>(List.of("--coordinator", "localhost:" + grpcPort(), "queue", "add"));
+      for (int i = 0; i < 10; i++) {
+        args.add("=app-misc/p" + i + "-1");
+      }
+      assertTrue(swarm(args.toArray(String[]::new)).startsWith("0\n"));
+      SwarmService service = second.getApplicationContext().getBean(SwarmService.class);
+      await("all ten done", () -> service.status().packagesByState().get("done") == 10L);
+
+      List<String> built = Files.readAllLines(argvLog);
+      assertEquals(10, built.size(), "each package built exactly once: " + built);
+      assertEquals(10, built.stream().distinct().count());
+      Map<String, Long> byDrone = new java.util.TreeMap<>();
+      service.drones().forEach(d -> byDrone.put(d.name(), d.built()));
+      assertTrue(byDrone.get("drone-a") > 0 && byDrone.get("drone-b") > 0, "both coordinators' drones built: " + byDrone);
+    } finally {
+      second.close();
+    }
+  }
+
+  @Test
   void healthAnswersOverHttp() throws IOException, InterruptedException {
     HttpResponse<String> health =
         HttpClient.newHttpClient()
