@@ -25,7 +25,7 @@ public final class SnapshotReader {
   public SwarmSnapshot read() {
     long now = clock.millis();
     Map<String, Long> packages = new TreeMap<>();
-    for (String state : List.of("queued", "claimed", "building", "done", "failed")) {
+    for (String state : List.of("blocked", "queued", "delayed", "claimed", "building", "done", "failed", "cancelled")) {
       packages.put(state, 0L);
     }
     reader.packageCounts().forEach((state, n) -> packages.merge(state, n, Long::sum));
@@ -50,13 +50,14 @@ public final class SnapshotReader {
     }
     long total = packages.values().stream().mapToLong(Long::longValue).sum();
     long active = packages.get("claimed") + packages.get("building");
+    long waiting = packages.get("queued") + packages.get("delayed") + packages.get("blocked");
     String state;
-    if (active > 0 || (packages.get("queued") > 0 && building + idle > 0)) {
+    if (active > 0 || (waiting > 0 && building + idle > 0)) {
       state = "BUILDING";
-    } else if (packages.get("queued") > 0) {
+    } else if (waiting > 0) {
       state = "WAITING";
     } else {
-      state = packages.get("done") + packages.get("failed") > 0 ? "FINISHED" : "IDLE";
+      state = packages.get("done") + packages.get("failed") + packages.get("cancelled") > 0 ? "FINISHED" : "IDLE";
     }
     return new SwarmSnapshot(
         "snapshot", 0, now, swarm, packages, drones,
