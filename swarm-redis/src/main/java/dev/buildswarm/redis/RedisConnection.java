@@ -11,6 +11,11 @@ public final class RedisConnection {
   private RedisConnection() {}
 
   public static RedissonClient open(String url) {
+    return open(url, 32);
+  }
+
+  /** As {@link #open(String)}, with a connection pool of the given size. */
+  public static RedissonClient open(String url, int poolSize) {
     URI uri;
     try {
       uri = URI.create(url);
@@ -30,7 +35,7 @@ public final class RedisConnection {
         .useSingleServer()
         .setAddress(url)
         .setConnectionMinimumIdleSize(2)
-        .setConnectionPoolSize(32)
+        .setConnectionPoolSize(poolSize)
         .setRetryAttempts(3)
         .setTimeout(5000);
     return Redisson.create(config);

@@ -1,0 +1,77 @@
+package dev.buildswarm.bench;
+
+import dev.buildswarm.atom.Atom;
+import dev.buildswarm.coordinator.domain.Claim;
+import dev.buildswarm.coordinator.domain.QueuedAtom;
+import dev.buildswarm.coordinator.redis.LuaScripts;
+import dev.buildswarm.coordinator.redis.RedisJobQueue;
+import dev.buildswarm.redis.RedisConnection;
+import dev.buildswarm.redis.RedisKeys;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.redisson.api.RedissonClient;
+
+/**
+ * Claim-and-complete cycles per second through buildswarm's Lua scripts, with W concurrent workers
+ * (each cycle = claim.lua, then complete.lua with the lease's token), on the Redis at the given
+ * URL. Prints one line: {@code buildswarm workers=W jobs=N seconds=S per_second=R}.
+ *
+ * <p>Usage: {@code java -jar bench-all.jar REDIS_URL WORKERS JOBS}
+ */
+public final class ClaimBenchmark {
+  private ClaimBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    String url = args[0];
+    int workers = Integer.parseInt(args[1]);
+    int jobs = Integer.parseInt(args[2]);
+    RedissonClient redis = RedisConnection.open(url, Math.max(8, workers));
+    RedisKeys keys = new RedisKeys("bench-" + System.nanoTime());
+    RedisJobQueue queue = new RedisJobQueue(redis, keys, new LuaScripts(redis));
+    List<QueuedAtom> batch = new ArrayList<>();
+    for (int i = 0; i < jobs; i++) {
+      batch.add(new QueuedAtom(Atom.parse("=app-misc/p" + i + "-1.0"), List.of()));
+      if (batch.size() == 5_000 || i == jobs - 1) {
+        queue.enqueue(batch, 0, System.currentTimeMillis(), Duration.ofMinutes(1));
+        batch.clear();
+      }
+    }
+    // Warm the script cache and the connection pool.
+    queue.claim("warmup", System.currentTimeMillis(), Duration.ofMinutes(5));
+
+    AtomicLong cycles = new AtomicLong();
+    ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> running = new ArrayList<>();
+    for (int w = 0; w < workers; w++) {
+      String drone = "w" + w;
+      running.add(
+          pool.submit(
+              () -> {
+                go.await();
+                while (queue.claim(drone, System.currentTimeMillis(), Duration.ofMinutes(5)) instanceof Claim.Claimed c) {
+                  queue.complete(drone, c.packageId(), c.token(), System.currentTimeMillis(), 1);
+                  cycles.incrementAndGet();
+                }
+                return null;
+              }));
+    }
+    long start = System.nanoTime();
+    go.countDown();
+    for (Future<?> f : running) {
+      f.get();
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    pool.shutdown();
+    System.out.printf(
+        "buildswarm workers=%d jobs=%d seconds=%.3f per_second=%.0f%n", workers, cycles.get(), seconds, cycles.get() / seconds);
+    redis.getKeys().deleteByPattern(keys.prefix() + "*");
+    redis.shutdown();
+  }
+}
