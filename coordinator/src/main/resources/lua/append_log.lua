@@ -4,7 +4,7 @@
 -- Returns {1} or {-1, reason}.
 init(ARGV[1])
 local id, drone, token = ARGV[2], ARGV[3], ARGV[4]
-local refused = refuse_unless_owner(id, drone, token, ARGV[5], 'log')
+local refused = check_lease(id, drone, token, ARGV[5], 'log')
 if refused then
   return {-1, refused}
 end

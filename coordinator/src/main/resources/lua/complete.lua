@@ -1,21 +1,21 @@
 -- The build succeeded: -> done (terminal; leaves every index; releases dependents). Records the
--- duration in the package name's history (exponentially weighted mean).
+-- duration in the package name's history. With a next drone, claims its next package in the
+-- same step.
 -- KEYS: 1 package (routing)
--- ARGV: 1 prefix, 2 id, 3 drone, 4 token, 5 now ms, 6 duration ms
--- Returns {1} or {-1, reason}.
+-- ARGV: 1 prefix, 2 id, 3 drone, 4 token, 5 now ms, 6 duration ms, 7 drone to claim for next
+--       ('' for none), 8 lease ttl ms
+-- Returns {1, 'done', [claim reply]} or {-1, reason}.
 init(ARGV[1])
 local id, drone, token, now, duration = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
-if already_finished(id, drone, token) then
-  return {1}
+local verdict, lease = check_lease(id, drone, token, now, 'complete')
+if verdict == 'duplicate' then
+  return reply_then_claim(lease.state, ARGV[7], now, tonumber(ARGV[8]))
+elseif verdict then
+  return {-1, verdict}
 end
-local refused, state = refuse_unless_owner(id, drone, token, now, 'complete')
-if refused then
-  return {-1, refused}
-end
-local pk = pkg_key(id)
-redis.call('HSET', pk, 'duration_ms', duration)
-record_duration(redis.call('HGET', pk, 'key'), duration)
-to_terminal(id, state, 'done', now, nil)
-event(now, {'type', 'done', 'id', id, 'atom', redis.call('HGET', pk, 'atom'), 'drone', drone,
-  'token', token, 'duration_ms', duration})
-return {1}
+redis.call('HSET', pkg_key(id), 'duration_ms', duration)
+record_duration(lease.key, duration)
+to_terminal(id, lease.state, 'done', now, nil, lease.atom)
+event(now, {'type', 'done', 'id', id, 'atom', lease.atom, 'drone', drone, 'token', token,
+  'duration_ms', duration})
+return reply_then_claim('done', ARGV[7], now, tonumber(ARGV[8]))

@@ -52,10 +52,17 @@ end
 
 -- The fencing check every report (started, renew, log, complete, fail, release) passes before it
 -- is applied: the package is leased (claimed or building), to this drone, under this token.
--- Returns nil when the report may be applied, else the reason it is refused (also recorded).
-local function refuse_unless_owner(id, drone, token, now, report)
-  local rec = redis.call('HMGET', pkg_key(id), 'state', 'owner', 'token')
+-- Returns the package's state, atom and key, and nil when the report may be applied, 'duplicate'
+-- when it is a verdict sent again for a lease that already ended that way (answered as applied,
+-- changing nothing: the first verdict stands), or else the reason it is refused (also recorded).
+local function check_lease(id, drone, token, now, report)
+  local rec = redis.call('HMGET', pkg_key(id), 'state', 'owner', 'token', 'atom', 'key')
   local state, owner, current = rec[1], rec[2], rec[3]
+  local lease = {state = state, atom = rec[4], key = rec[5]}
+  if (state == 'done' or state == 'failed') and owner == drone and current == token
+      and (report == 'complete' or report == 'fail') then
+    return 'duplicate', lease
+  end
   local reason = nil
   if not state then
     reason = 'no such package'
@@ -70,14 +77,18 @@ local function refuse_unless_owner(id, drone, token, now, report)
     event(now, {'type', 'refused', 'id', id, 'drone', drone, 'token', token, 'report', report,
       'reason', reason})
   end
-  return reason, state
+  return reason, lease
 end
 
--- A verdict the drone sends again (it was not sure the first one arrived): the package already
--- ended under this very lease. Answered as applied, changing nothing; the first verdict stands.
-local function already_finished(id, drone, token)
-  local rec = redis.call('HMGET', pkg_key(id), 'state', 'owner', 'token')
-  return (rec[1] == 'done' or rec[1] == 'failed') and rec[2] == drone and rec[3] == token
+-- Takes a package out of the one index its state keeps it in.
+local function unindex(id, state)
+  if state == 'queued' then
+    redis.call('ZREM', P.ready, member(id))
+  elseif state == 'claimed' or state == 'building' then
+    redis.call('ZREM', P.leases, id)
+  elseif state == 'delayed' then
+    redis.call('ZREM', P.delayed, id)
+  end
 end
 
 -- Learns how long a package name takes: an exponentially weighted mean, 0.7 old + 0.3 new, so
@@ -94,8 +105,7 @@ local function to_queued(id, from_state, now)
   local pk = pkg_key(id)
   redis.call('HSET', pk, 'state', 'queued', 'owner', '', 'token', '', 'lease_until', '',
     'ready_at', '', 'updated_ms', now)
-  redis.call('ZREM', P.leases, id)
-  redis.call('ZREM', P.delayed, id)
+  unindex(id, from_state)
   redis.call('ZADD', P.ready, redis.call('HGET', pk, 'score'), member(id))
   count(from_state, 'queued')
 end
@@ -103,25 +113,23 @@ end
 local function to_blocked(id, from_state, now)
   redis.call('HSET', pkg_key(id), 'state', 'blocked', 'owner', '', 'token', '', 'lease_until', '',
     'ready_at', '', 'updated_ms', now)
-  redis.call('ZREM', P.ready, member(id))
-  redis.call('ZREM', P.leases, id)
-  redis.call('ZREM', P.delayed, id)
+  unindex(id, from_state)
   count(from_state, 'blocked')
 end
 
 -- Sets a terminal state and leaves every index. Dependents follow: released when the package is
 -- done (if it was their last unfinished dependency), failed with a reason naming it otherwise.
-local function to_terminal(id, from_state, state, now, reason)
+local function to_terminal(id, from_state, state, now, reason, atom)
   local pk = pkg_key(id)
-  local atom = redis.call('HGET', pk, 'atom')
-  redis.call('HSET', pk, 'state', state, 'finished_ms', now, 'updated_ms', now, 'lease_until', '',
-    'ready_at', '')
+  atom = atom or redis.call('HGET', pk, 'atom')
   if reason then
-    redis.call('HSET', pk, 'reason', reason)
+    redis.call('HSET', pk, 'state', state, 'finished_ms', now, 'updated_ms', now, 'lease_until', '',
+      'ready_at', '', 'reason', reason)
+  else
+    redis.call('HSET', pk, 'state', state, 'finished_ms', now, 'updated_ms', now, 'lease_until', '',
+      'ready_at', '')
   end
-  redis.call('ZREM', P.ready, member(id))
-  redis.call('ZREM', P.leases, id)
-  redis.call('ZREM', P.delayed, id)
+  unindex(id, from_state)
   if redis.call('HGET', P.active, atom) == id then
     redis.call('HDEL', P.active, atom)
   end
@@ -129,6 +137,9 @@ local function to_terminal(id, from_state, state, now, reason)
   count(from_state, state)
 
   if state == 'done' then
+    if redis.call('EXISTS', dependents_key(id)) == 0 then
+      return
+    end
     for _, d in ipairs(redis.call('SMEMBERS', dependents_key(id))) do
       redis.call('SREM', deps_key(d), id)
       if redis.call('SCARD', deps_key(d)) == 0 and redis.call('HGET', pkg_key(d), 'state') == 'blocked' then
@@ -164,4 +175,70 @@ local function to_terminal(id, from_state, state, now, reason)
       end
     end
   end
+end
+
+-- Compare-and-claim: the best ready package for a drone, in this same step. First moves delayed
+-- packages whose backoff is over into the ready index. Prefers, among the best candidates, one
+-- whose last failure was not on this drone. Returns {1, id, atom, attempt, token} or {0, why}.
+local function claim_for(drone, now, ttl)
+  if redis.call('EXISTS', P.paused) == 1 then
+    return {0, 'paused'}
+  end
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', P.delayed, '-inf', now, 'LIMIT', 0, 100)) do
+    if redis.call('HGET', pkg_key(id), 'state') == 'delayed' then
+      to_queued(id, 'delayed', now)
+    else
+      redis.call('ZREM', P.delayed, id)
+    end
+  end
+  for _ = 1, 32 do
+    local candidates = redis.call('ZRANGE', P.ready, 0, 15)
+    if #candidates == 0 then
+      return {0, 'empty'}
+    end
+    local chosen, rec = nil, nil
+    for _, m in ipairs(candidates) do
+      local r = redis.call('HMGET', pkg_key(id_of(m)), 'avoid', 'state', 'atom')
+      if r[1] ~= drone then
+        chosen, rec = m, r
+        break
+      end
+    end
+    if not chosen then
+      chosen = candidates[1]
+      rec = redis.call('HMGET', pkg_key(id_of(chosen)), 'avoid', 'state', 'atom')
+    end
+    local id = id_of(chosen)
+    redis.call('ZREM', P.ready, chosen)
+    if rec[2] == 'queued' then
+      local pk = pkg_key(id)
+      local token = redis.call('INCR', P.fence)
+      local attempt = redis.call('HINCRBY', pk, 'attempt', 1)
+      local until_ms = tonumber(now) + ttl
+      redis.call('HSET', pk, 'state', 'claimed', 'owner', drone, 'token', token,
+        'lease_until', until_ms, 'drone', drone, 'updated_ms', now)
+      redis.call('ZADD', P.leases, until_ms, id)
+      count('queued', 'claimed')
+      event(now, {'type', 'claimed', 'id', id, 'atom', rec[3], 'drone', drone, 'token', token,
+        'attempt', attempt})
+      return {1, id, rec[3], attempt, token}
+    end
+    -- An id in the ready index whose package is not queued is an index left behind; it is
+    -- dropped (above) and recorded, and the next candidate is tried.
+    event(now, {'type', 'index_repaired', 'id', id, 'index', 'ready', 'state', tostring(rec[2])})
+  end
+  return {0, 'empty'}
+end
+
+-- A verdict's reply, with the drone's next package claimed in the same step when asked for
+-- (one round trip per build in steady state): {1, outcome, claimed 1|0, id, atom, attempt, token}.
+local function reply_then_claim(outcome, next_drone, now, ttl)
+  local out = {1, outcome}
+  if next_drone and next_drone ~= '' then
+    local c = claim_for(next_drone, now, ttl)
+    for i = 1, #c do
+      out[#out + 1] = c[i]
+    end
+  end
+  return out
 end

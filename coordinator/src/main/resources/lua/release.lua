@@ -5,11 +5,12 @@
 -- Returns {1} or {-1, reason}.
 init(ARGV[1])
 local id, drone, token, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local refused, state = refuse_unless_owner(id, drone, token, now, 'release')
+local refused, lease = check_lease(id, drone, token, now, 'release')
 if refused then
   return {-1, refused}
 end
+local state = lease.state
 to_queued(id, state, now)
-event(now, {'type', 'released', 'id', id, 'atom', redis.call('HGET', pkg_key(id), 'atom'),
+event(now, {'type', 'released', 'id', id, 'atom', lease.atom,
   'drone', drone, 'token', token, 'reason', ARGV[6]})
 return {1}

@@ -4,7 +4,7 @@
 -- Returns {1} or {-1, reason}.
 init(ARGV[1])
 local id, drone, token, now, ttl = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
-local refused = refuse_unless_owner(id, drone, token, ARGV[5], 'renew')
+local refused = check_lease(id, drone, token, ARGV[5], 'renew')
 if refused then
   return {-1, refused}
 end

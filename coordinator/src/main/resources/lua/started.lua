@@ -4,7 +4,8 @@
 -- Returns {1} or {-1, reason}.
 init(ARGV[1])
 local id, drone, token, now, ttl = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
-local refused, state = refuse_unless_owner(id, drone, token, ARGV[5], 'started')
+local refused, lease = check_lease(id, drone, token, ARGV[5], 'started')
+local state = lease.state
 if refused then
   return {-1, refused}
 end

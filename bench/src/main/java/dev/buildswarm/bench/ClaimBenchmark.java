@@ -18,9 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.redisson.api.RedissonClient;
 
 /**
- * Claim-and-complete cycles per second through buildswarm's Lua scripts, with W concurrent workers
- * (each cycle = claim.lua, then complete.lua with the lease's token), on the Redis at the given
- * URL. Prints one line: {@code buildswarm workers=W jobs=N seconds=S per_second=R}.
+ * Claim-and-complete cycles per second through buildswarm's Lua scripts, with W concurrent workers,
+ * on the Redis at the given URL, as a drone session drives them: the first claim.lua, then for each
+ * build complete.lua with the lease's token, which claims the drone's next package in the same step
+ * (as {@code DroneSession.buildFinished} does). Prints one line: {@code buildswarm workers=W
+ * jobs=N seconds=S per_second=R}.
  *
  * <p>Usage: {@code java -jar bench-all.jar REDIS_URL WORKERS JOBS}
  */
@@ -55,8 +57,12 @@ public final class ClaimBenchmark {
           pool.submit(
               () -> {
                 go.await();
-                while (queue.claim(drone, System.currentTimeMillis(), Duration.ofMinutes(5)) instanceof Claim.Claimed c) {
-                  queue.complete(drone, c.packageId(), c.token(), System.currentTimeMillis(), 1);
+                Claim next = queue.claim(drone, System.currentTimeMillis(), Duration.ofMinutes(5));
+                while (next instanceof Claim.Claimed c) {
+                  next =
+                      queue
+                          .complete(drone, c.packageId(), c.token(), System.currentTimeMillis(), 1, drone, Duration.ofMinutes(5))
+                          .next();
                   cycles.incrementAndGet();
                 }
                 return null;

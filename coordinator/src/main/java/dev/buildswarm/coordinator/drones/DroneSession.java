@@ -3,6 +3,7 @@ package dev.buildswarm.coordinator.drones;
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.DroneRegistration;
 import dev.buildswarm.coordinator.domain.Report;
+import dev.buildswarm.coordinator.domain.Verdict;
 import dev.buildswarm.coordinator.queue.BucketUpdate;
 import dev.buildswarm.coordinator.queue.SwarmService;
 import dev.buildswarm.redis.DroneBucket;
@@ -144,16 +145,20 @@ public final class DroneSession {
 
   /** Applies a verdict. Returns normally once it is stored (or refused for good): safe to acknowledge. */
   public void buildFinished(BuildReport result) {
-    Report report;
+    // The slot this build held is free: claim the drone's next package in the same step.
+    boolean claimNext = !closed && !stopping;
+    Verdict verdict;
     if (result.abandoned()) {
-      report = service.release(drone.name(), result.packageId(), result.token(), result.reason());
+      verdict = Verdict.of(service.release(drone.name(), result.packageId(), result.token(), result.reason()));
     } else if (result.success()) {
-      report = service.complete(drone.name(), result.packageId(), result.token(), result.durationMs());
+      verdict = service.complete(drone.name(), result.packageId(), result.token(), result.durationMs(), claimNext);
     } else {
-      report =
+      verdict =
           service.fail(
-              drone.name(), result.packageId(), result.token(), result.durationMs(), result.reason(), result.failureClass());
+              drone.name(), result.packageId(), result.token(), result.durationMs(), result.reason(),
+              result.failureClass(), claimNext);
     }
+    Report report = verdict.report();
     Leased leased = running.get(result.packageId());
     if (leased != null && leased.token() == result.token()) {
       running.remove(result.packageId(), leased);
@@ -172,7 +177,10 @@ public final class DroneSession {
       failed = 1;
     }
     writeBucket(false, built, failed);
-    // A slot is free here, and a finished package may free others' work: look again now.
+    if (verdict.next() instanceof Claim.Claimed next) {
+      assign(next);
+    }
+    // A finished package may have unblocked others' work: the dispatcher looks again now.
     service.workMayBeReady();
   }
 

@@ -7,6 +7,7 @@ import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.coordinator.domain.SwarmEvent;
+import dev.buildswarm.coordinator.domain.Verdict;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,15 +34,20 @@ public interface JobQueue {
 
   Report renew(String drone, String packageId, long token, long nowMs, Duration leaseTtl);
 
-  Report complete(String drone, String packageId, long token, long nowMs, long durationMs);
+  /**
+   * A successful build: done. With {@code claimNextFor} (a drone name, or empty), that drone's next
+   * package is claimed in the same step, with a lease of {@code leaseTtl}.
+   */
+  Verdict complete(
+      String drone, String packageId, long token, long nowMs, long durationMs, String claimNextFor, Duration leaseTtl);
 
   /**
    * A failed build: retried after a backoff or failed for good, by its class and the policy.
-   * Accepted's outcome is "delayed" or "failed".
+   * Accepted's outcome is "delayed" or "failed". {@code claimNextFor} as for {@link #complete}.
    *
    * @param random a number in [0, 1) for the jitter
    */
-  Report fail(
+  Verdict fail(
       String drone,
       String packageId,
       long token,
@@ -50,7 +56,9 @@ public interface JobQueue {
       String reason,
       FailureClass failureClass,
       RetryPolicy policy,
-      double random);
+      double random,
+      String claimNextFor,
+      Duration leaseTtl);
 
   /** The lease holder gives the package back to the queue without a verdict (not a failure). */
   Report release(String drone, String packageId, long token, long nowMs, String reason);

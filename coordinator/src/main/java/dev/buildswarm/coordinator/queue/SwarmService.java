@@ -12,6 +12,7 @@ import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.domain.SwarmEvent;
 import dev.buildswarm.coordinator.domain.SwarmStatus;
+import dev.buildswarm.coordinator.domain.Verdict;
 import dev.buildswarm.redis.DroneBucket;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -114,20 +115,34 @@ public final class SwarmService {
     return queue.renew(drone, packageId, token, now(), settings.leaseTtl());
   }
 
-  public Report complete(String drone, String packageId, long token, long durationMs) {
-    return queue.complete(drone, packageId, token, now(), Math.max(0, durationMs));
+  /**
+   * A successful build. With {@code claimNext}, the drone's next package is claimed in the same
+   * step (one round trip per build while work is ready).
+   */
+  public Verdict complete(String drone, String packageId, long token, long durationMs, boolean claimNext) {
+    return queue.complete(
+        drone, packageId, token, now(), Math.max(0, durationMs), claimNext ? drone : "", settings.leaseTtl());
   }
 
-  /** A failed build: PERMANENT fails at once; TRANSIENT and DRONE are retried per the policy. */
-  public Report fail(
-      String drone, String packageId, long token, long durationMs, String reason, FailureClass failureClass) {
+  /**
+   * A failed build: PERMANENT fails at once; TRANSIENT and DRONE are retried per the policy.
+   * {@code claimNext} as for {@link #complete}.
+   */
+  public Verdict fail(
+      String drone,
+      String packageId,
+      long token,
+      long durationMs,
+      String reason,
+      FailureClass failureClass,
+      boolean claimNext) {
     String why = reason == null || reason.isBlank() ? "build failed (no reason given)" : reason;
     if (why.length() > MAX_REASON_CHARS) {
       why = why.substring(0, MAX_REASON_CHARS) + "...";
     }
     return queue.fail(
         drone, packageId, token, now(), Math.max(0, durationMs), why, failureClass, settings.retry(),
-        ThreadLocalRandom.current().nextDouble());
+        ThreadLocalRandom.current().nextDouble(), claimNext ? drone : "", settings.leaseTtl());
   }
 
   /** A drone gives a package back unbuilt (it is shutting down): queued again at once, no failure. */

@@ -8,6 +8,7 @@ import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.coordinator.domain.SwarmEvent;
+import dev.buildswarm.coordinator.domain.Verdict;
 import dev.buildswarm.coordinator.queue.JobQueue;
 import dev.buildswarm.coordinator.redis.LuaScripts.Script;
 import dev.buildswarm.redis.RedisKeys;
@@ -82,14 +83,7 @@ public final class RedisJobQueue implements JobQueue {
   public Claim claim(String drone, long nowMs, Duration leaseTtl) {
     List<Object> reply =
         run(Script.CLAIM, keys.ready(), String.valueOf(nowMs), String.valueOf(leaseTtl.toMillis()), drone);
-    if ((Long) reply.get(0) != 1L) {
-      return new Claim.Empty();
-    }
-    return new Claim.Claimed(
-        String.valueOf(reply.get(1)),
-        String.valueOf(reply.get(2)),
-        ((Long) reply.get(3)).intValue(),
-        (Long) reply.get(4));
+    return (Long) reply.get(0) == 1L ? claimed(reply) : new Claim.Empty();
   }
 
   @Override
@@ -107,14 +101,15 @@ public final class RedisJobQueue implements JobQueue {
   }
 
   @Override
-  public Report complete(String drone, String packageId, long token, long nowMs, long durationMs) {
-    return report(
+  public Verdict complete(
+      String drone, String packageId, long token, long nowMs, long durationMs, String claimNextFor, Duration leaseTtl) {
+    return verdict(
         run(Script.COMPLETE, keys.pkg(packageId), packageId, drone, String.valueOf(token),
-            String.valueOf(nowMs), String.valueOf(durationMs)));
+            String.valueOf(nowMs), String.valueOf(durationMs), claimNextFor, String.valueOf(leaseTtl.toMillis())));
   }
 
   @Override
-  public Report fail(
+  public Verdict fail(
       String drone,
       String packageId,
       long token,
@@ -123,12 +118,35 @@ public final class RedisJobQueue implements JobQueue {
       String reason,
       FailureClass failureClass,
       RetryPolicy policy,
-      double random) {
-    return report(
+      double random,
+      String claimNextFor,
+      Duration leaseTtl) {
+    return verdict(
         run(Script.FAIL, keys.pkg(packageId), packageId, drone, String.valueOf(token),
             String.valueOf(nowMs), String.valueOf(durationMs), reason, failureClass.name(),
             String.valueOf(policy.maxAttempts()), String.valueOf(policy.base().toMillis()),
-            String.valueOf(policy.cap().toMillis()), String.valueOf(policy.jitter()), String.valueOf(random)));
+            String.valueOf(policy.cap().toMillis()), String.valueOf(policy.jitter()), String.valueOf(random),
+            claimNextFor, String.valueOf(leaseTtl.toMillis())));
+  }
+
+  /** Maps {1, outcome, [claimed 1|0, id, atom, attempt, token]} or {-1, reason}. */
+  private static Verdict verdict(List<Object> reply) {
+    if ((Long) reply.get(0) != 1L) {
+      return Verdict.of(new Report.Refused(String.valueOf(reply.get(1))));
+    }
+    Report accepted = new Report.Accepted(String.valueOf(reply.get(1)));
+    if (reply.size() > 2 && (Long) reply.get(2) == 1L) {
+      return new Verdict(accepted, claimed(reply.subList(2, reply.size())));
+    }
+    return Verdict.of(accepted);
+  }
+
+  private static Claim.Claimed claimed(List<Object> reply) {
+    return new Claim.Claimed(
+        String.valueOf(reply.get(1)),
+        String.valueOf(reply.get(2)),
+        ((Long) reply.get(3)).intValue(),
+        (Long) reply.get(4));
   }
 
   @Override

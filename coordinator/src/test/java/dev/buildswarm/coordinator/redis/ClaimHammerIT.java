@@ -111,11 +111,11 @@ class ClaimHammerIT {
                   // Forget the hold before reporting: once reported, another claimer may take it.
                   holder.remove(id, drone);
                   if (roll < 70) {
-                    mine.complete(drone, id, claimed.token(), now, 10);
+                    mine.complete(drone, id, claimed.token(), now, 10, "", TTL).report();
                   } else if (roll < 85) {
-                    mine.fail(drone, id, claimed.token(), now, 10, "net", FailureClass.TRANSIENT, RETRY, random.nextDouble());
+                    mine.fail(drone, id, claimed.token(), now, 10, "net", FailureClass.TRANSIENT, RETRY, random.nextDouble(), "", TTL).report();
                   } else if (roll < 95) {
-                    mine.fail(drone, id, claimed.token(), now, 10, "error", FailureClass.PERMANENT, RETRY, random.nextDouble());
+                    mine.fail(drone, id, claimed.token(), now, 10, "error", FailureClass.PERMANENT, RETRY, random.nextDouble(), "", TTL).report();
                   }
                   // else: the drone "dies" holding it; the reaper brings it back after the TTL.
                 }

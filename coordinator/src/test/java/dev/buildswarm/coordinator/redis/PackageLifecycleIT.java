@@ -13,6 +13,7 @@ import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.coordinator.domain.SwarmEvent;
+import dev.buildswarm.coordinator.domain.Verdict;
 import dev.buildswarm.redis.RedisConnection;
 import dev.buildswarm.redis.RedisKeys;
 import dev.buildswarm.testredis.RealRedis;
@@ -75,7 +76,7 @@ class PackageLifecycleIT {
   }
 
   private Report fail(String drone, Claim.Claimed c, FailureClass failureClass, double random) {
-    return queue.fail(drone, c.packageId(), c.token(), now, 100, "it broke", failureClass, RETRY, random);
+    return queue.fail(drone, c.packageId(), c.token(), now, 100, "it broke", failureClass, RETRY, random, "", TTL).report();
   }
 
   private String state(String id) {
@@ -119,7 +120,7 @@ class PackageLifecycleIT {
     now += 10_000;
     Claim.Claimed second = claim("d2");
     assertEquals(2, second.attempt());
-    assertInstanceOf(Report.Accepted.class, queue.complete("d2", id, second.token(), now, 100));
+    assertInstanceOf(Report.Accepted.class, queue.complete("d2", id, second.token(), now, 100, "", TTL).report());
     assertEquals("done", state(id));
     assertConsistent(id);
     assertEquals("=app-misc/a-1", queue.packageRecord(id).get("atom"), "the atom never changes");
@@ -135,7 +136,7 @@ class PackageLifecycleIT {
     assertEquals("queued", state(id));
     assertConsistent(id);
     Claim.Claimed second = claim("d2");
-    queue.complete("d2", id, second.token(), now, 100);
+    queue.complete("d2", id, second.token(), now, 100, "", TTL).report();
     assertEquals("done", state(id));
     assertEquals("0", queue.packageRecord(id).get("failures"), "a lost drone is not the package's failure");
     assertEquals("1", queue.packageRecord(id).get("losses"));
@@ -174,7 +175,7 @@ class PackageLifecycleIT {
     double[] randoms = {0.0, 0.999, 0.5, 0.25};
     for (int failure = 1; failure <= 4; failure++) {
       Claim.Claimed c = claim("d1");
-      queue.fail("d1", id, c.token(), now, 1, "net", FailureClass.TRANSIENT, policy, randoms[failure - 1]);
+      queue.fail("d1", id, c.token(), now, 1, "net", FailureClass.TRANSIENT, policy, randoms[failure - 1], "", TTL).report();
       long waited = Long.parseLong(queue.packageRecord(id).get("ready_at")) - now;
       long longest = policy.delayAfter(failure).toMillis();
       assertTrue(
@@ -206,7 +207,7 @@ class PackageLifecycleIT {
     assertEquals("d1", cancelled.drone());
     assertEquals(c.token(), cancelled.token());
     assertConsistent(id);
-    assertInstanceOf(Report.Refused.class, queue.complete("d1", id, c.token(), now, 100));
+    assertInstanceOf(Report.Refused.class, queue.complete("d1", id, c.token(), now, 100, "", TTL).report());
     assertInstanceOf(Report.Refused.class, queue.renew("d1", id, c.token(), now, TTL));
     assertEquals("cancelled", state(id));
     assertInstanceOf(Report.Refused.class, queue.cancel(id, now, "again"));
@@ -220,7 +221,7 @@ class PackageLifecycleIT {
     assertConsistent(id);
     Claim.Claimed again = claim("d1");
     assertEquals(1, again.attempt(), "attempts reset");
-    queue.complete("d1", id, again.token(), now, 100);
+    queue.complete("d1", id, again.token(), now, 100, "", TTL).report();
     assertEquals("done", state(id));
     assertConsistent(id);
     assertInstanceOf(Report.Refused.class, queue.retry(id, now), "done packages are not retried");
@@ -246,7 +247,7 @@ class PackageLifecycleIT {
     for (int i = 0; i < 5; i++) {
       String id = enqueue("=app-misc/done" + i + "-1");
       Claim.Claimed c = claim("d1");
-      queue.complete("d1", id, c.token(), now, 1);
+      queue.complete("d1", id, c.token(), now, 1, "", TTL).report();
       done.add(id);
     }
     assertInstanceOf(Report.Accepted.class, queue.remove(done.get(0), now));
@@ -266,7 +267,7 @@ class PackageLifecycleIT {
     Claim.Claimed c = claim("d1");
     assertEquals(lib, c.packageId());
     assertInstanceOf(Claim.Empty.class, queue.claim("d2", now, TTL), "app waits while lib builds");
-    queue.complete("d1", lib, c.token(), now, 100);
+    queue.complete("d1", lib, c.token(), now, 100, "", TTL).report();
     assertEquals("queued", state(app));
     assertConsistent(app);
     assertEquals(app, claim("d2").packageId());
@@ -320,18 +321,38 @@ class PackageLifecycleIT {
   @Test
   void completedBuildsTeachTheExpectedDuration() {
     String id = enqueue("=app-misc/a-1");
-    queue.complete("d1", id, claim("d1").token(), now, 100_000);
+    queue.complete("d1", id, claim("d1").token(), now, 100_000, "", TTL).report();
     assertEquals("100000", redis.getMap(keys.history(), StringCodec.INSTANCE).get("app-misc/a"));
     String again = enqueue("=app-misc/a-2");
-    queue.complete("d1", again, claim("d1").token(), now, 200_000);
+    queue.complete("d1", again, claim("d1").token(), now, 200_000, "", TTL).report();
     assertEquals("130000", redis.getMap(keys.history(), StringCodec.INSTANCE).get("app-misc/a"), "0.7 old + 0.3 new");
+  }
+
+  @Test
+  void aVerdictCanClaimTheDronesNextPackageInTheSameStep() {
+    String a = enqueue("=app-misc/a-1");
+    String b = enqueue("=app-misc/b-1");
+    Claim.Claimed first = claim("d1");
+    Verdict verdict = queue.complete("d1", a, first.token(), now, 10, "d1", TTL);
+    assertInstanceOf(Report.Accepted.class, verdict.report());
+    Claim.Claimed next = assertInstanceOf(Claim.Claimed.class, verdict.next());
+    assertEquals(b, next.packageId());
+    assertTrue(next.token() > first.token());
+    assertEquals("claimed", state(b));
+    assertConsistent(a);
+    assertConsistent(b);
+    // The same verdict sent again claims nothing more and changes nothing.
+    Verdict again = queue.complete("d1", a, first.token(), now, 10, "d1", TTL);
+    assertInstanceOf(Claim.Empty.class, again.next());
+    assertEquals("claimed", state(b));
+    assertEquals(1L, queue.countsByState().get("claimed"));
   }
 
   @Test
   void eventsReadWithACursorComeInOrderWithoutGapsOrRepeats() {
     for (int i = 0; i < 20; i++) {
       String id = enqueue("=app-misc/p" + i + "-1");
-      queue.complete("d1", id, claim("d1").token(), now, 1);
+      queue.complete("d1", id, claim("d1").token(), now, 1, "", TTL).report();
     }
     List<SwarmEvent> all = queue.events("", 10_000);
     assertEquals(60, all.size(), "queued, claimed, done for each");

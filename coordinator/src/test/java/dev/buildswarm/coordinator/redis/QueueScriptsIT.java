@@ -110,15 +110,15 @@ class QueueScriptsIT {
   void aVerdictSentTwiceIsAppliedOnce() {
     String id = enqueue(0, "=app-misc/a-1").get(0).packageId();
     Claim.Claimed claimed = claim("d1", 2_000);
-    assertInstanceOf(Report.Accepted.class, queue.complete("d1", id, claimed.token(), 3_000, 900));
-    assertInstanceOf(Report.Accepted.class, queue.complete("d1", id, claimed.token(), 3_500, 900));
+    assertInstanceOf(Report.Accepted.class, queue.complete("d1", id, claimed.token(), 3_000, 900, "", TTL).report());
+    assertInstanceOf(Report.Accepted.class, queue.complete("d1", id, claimed.token(), 3_500, 900, "", TTL).report());
     assertInstanceOf(
         Report.Accepted.class,
-        queue.fail("d1", id, claimed.token(), 3_600, 900, "late", FailureClass.PERMANENT, RETRY, 0.5));
+        queue.fail("d1", id, claimed.token(), 3_600, 900, "late", FailureClass.PERMANENT, RETRY, 0.5, "", TTL).report());
     assertEquals("done", record(id).get("state"), "the first verdict stands");
     assertEquals(1L, queue.countsByState().get("done"));
     assertEquals(0L, queue.countsByState().getOrDefault("failed", 0L));
-    assertInstanceOf(Report.Refused.class, queue.complete("d2", id, claimed.token(), 3_700, 1));
+    assertInstanceOf(Report.Refused.class, queue.complete("d2", id, claimed.token(), 3_700, 1, "", TTL).report());
   }
 
   @Test
@@ -138,7 +138,7 @@ class QueueScriptsIT {
     assertEquals(1, claimed.attempt());
     assertInstanceOf(Report.Accepted.class, queue.started("d1", id, claimed.token(), 2_100, TTL));
     assertEquals("building", record(id).get("state"));
-    assertInstanceOf(Report.Accepted.class, queue.complete("d1", id, claimed.token(), 3_000, 900));
+    assertInstanceOf(Report.Accepted.class, queue.complete("d1", id, claimed.token(), 3_000, 900, "", TTL).report());
 
     assertEquals("done", record(id).get("state"));
     assertFalse(inSortedSet(keys.ready(), id));
@@ -158,9 +158,9 @@ class QueueScriptsIT {
     Claim.Claimed second = claim("d2", 40_000);
     assertTrue(second.token() > first.token());
 
-    Report late = queue.complete("d1", id, first.token(), 41_000, 100);
+    Report late = queue.complete("d1", id, first.token(), 41_000, 100, "", TTL).report();
     assertEquals("lease belongs to d2", assertInstanceOf(Report.Refused.class, late).reason());
-    Report forged = queue.complete("d2", id, first.token(), 41_000, 100);
+    Report forged = queue.complete("d2", id, first.token(), 41_000, 100, "", TTL).report();
     assertTrue(assertInstanceOf(Report.Refused.class, forged).reason().startsWith("stale token"));
     assertInstanceOf(Report.Refused.class, queue.renew("d1", id, first.token(), 41_000, TTL));
     assertEquals("claimed", record(id).get("state"), "no refused report was applied");
@@ -170,7 +170,7 @@ class QueueScriptsIT {
             .filter(fields -> "refused".equals(fields.get("type")))
             .count();
     assertEquals(3, refusals);
-    assertInstanceOf(Report.Accepted.class, queue.complete("d2", id, second.token(), 42_000, 100));
+    assertInstanceOf(Report.Accepted.class, queue.complete("d2", id, second.token(), 42_000, 100, "", TTL).report());
   }
 
   @Test
@@ -189,7 +189,7 @@ class QueueScriptsIT {
     Claim.Claimed again = claim("d2", 2_200);
     assertEquals(first.packageId(), again.packageId());
     assertEquals(2, again.attempt());
-    assertInstanceOf(Report.Refused.class, queue.complete("d1", first.packageId(), first.token(), 2_300, 1));
+    assertInstanceOf(Report.Refused.class, queue.complete("d1", first.packageId(), first.token(), 2_300, 1, "", TTL).report());
   }
 
   @Test
@@ -266,7 +266,7 @@ class QueueScriptsIT {
                   if (!claimedIds.add(claimed.packageId())) {
                     doubles.incrementAndGet();
                   }
-                  queue.complete(drone, claimed.packageId(), claimed.token(), 2_001, 1);
+                  queue.complete(drone, claimed.packageId(), claimed.token(), 2_001, 1, "", TTL).report();
                 }
                 return null;
               }));
