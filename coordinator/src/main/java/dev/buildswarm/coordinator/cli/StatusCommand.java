@@ -4,6 +4,7 @@ import dev.buildswarm.proto.v1.StatusReply;
 import dev.buildswarm.proto.v1.StatusRequest;
 import io.grpc.ManagedChannel;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -12,6 +13,10 @@ import picocli.CommandLine.Command;
 /** {@code swarm status}: the summary block. */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show queue, drones and cores at a glance.")
 final class StatusCommand implements Callable<Integer> {
+  /** In the order a package goes through them. */
+  private static final List<String> STATES =
+      List.of("blocked", "queued", "delayed", "claimed", "building", "done", "failed", "cancelled");
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -31,14 +36,11 @@ final class StatusCommand implements Callable<Integer> {
     Map<String, Long> d = status.getDronesByStateMap();
     long packages = p.values().stream().mapToLong(Long::longValue).sum();
     long online = d.getOrDefault("idle", 0L) + d.getOrDefault("building", 0L);
-    out.printf(
-        "Queue: %d packages · queued %d · claimed %d · building %d · done %d · failed %d%n",
-        packages,
-        p.getOrDefault("queued", 0L),
-        p.getOrDefault("claimed", 0L),
-        p.getOrDefault("building", 0L),
-        p.getOrDefault("done", 0L),
-        p.getOrDefault("failed", 0L));
+    StringBuilder queue = new StringBuilder("Queue: " + packages + " packages");
+    for (String state : STATES) {
+      queue.append(" · ").append(state).append(' ').append(p.getOrDefault(state, 0L));
+    }
+    out.println(queue);
     out.printf(
         "Drones: %d online (%d building, %d idle) · %d offline%n",
         online, d.getOrDefault("building", 0L), d.getOrDefault("idle", 0L), d.getOrDefault("offline", 0L));

@@ -163,7 +163,8 @@ class EndToEndIT {
     assertEquals("=sys-libs/glibc-2.38-r10", glibc.get("atom"), "the queued atom is never changed");
 
     String status = swarm("--coordinator", target, "status");
-    assertTrue(status.contains("Queue: 3 packages · queued 0 · claimed 0 · building 0 · done 3 · failed 0"), status);
+    assertTrue(status.contains(
+            "Queue: 3 packages · blocked 0 · queued 0 · delayed 0 · claimed 0 · building 0 · done 3 · failed 0 · cancelled 0"), status);
     assertTrue(status.contains("Drones: 1 online (0 building, 1 idle) · 0 offline"), status);
     assertTrue(status.contains("State: FINISHED"), status);
   }
