@@ -14,51 +14,21 @@ import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.coordinator.domain.SwarmEvent;
 import dev.buildswarm.coordinator.domain.Verdict;
-import dev.buildswarm.redis.RedisConnection;
-import dev.buildswarm.redis.RedisKeys;
-import dev.buildswarm.testredis.RealRedis;
-import dev.buildswarm.testredis.RedisEndpoint;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
 /**
  * Every outcome sequence a package can go through, against a real Redis: after each, the package
  * is in exactly one state and in exactly the indexes that state implies (lesson 3).
  */
-@RealRedis
-class PackageLifecycleIT {
+class PackageLifecycleIT extends QueueFixture {
   private static final Duration TTL = Duration.ofSeconds(30);
   private static final RetryPolicy RETRY = new RetryPolicy(3, Duration.ofSeconds(10), Duration.ofSeconds(25), 0.5);
-  private static RedissonClient redis;
-  private static RedisEndpoint endpoint;
-  private RedisKeys keys;
-  private RedisJobQueue queue;
   private long now = 1_000_000;
-
-  @BeforeAll
-  static void connect(RedisEndpoint redisEndpoint) {
-    endpoint = redisEndpoint;
-    redis = RedisConnection.open(redisEndpoint.url());
-  }
-
-  @AfterAll
-  static void disconnect() {
-    redis.shutdown();
-  }
-
-  @BeforeEach
-  void freshSwarm() {
-    keys = new RedisKeys(endpoint.swarm() + "-" + System.nanoTime());
-    queue = new RedisJobQueue(redis, keys, new LuaScripts(redis));
-  }
 
   private String enqueue(String atom, String... after) {
     return queue

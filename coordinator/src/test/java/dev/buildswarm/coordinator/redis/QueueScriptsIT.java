@@ -12,10 +12,6 @@ import dev.buildswarm.coordinator.domain.FailureClass;
 import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.domain.RetryPolicy;
-import dev.buildswarm.redis.RedisConnection;
-import dev.buildswarm.redis.RedisKeys;
-import dev.buildswarm.testredis.RealRedis;
-import dev.buildswarm.testredis.RedisEndpoint;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,41 +24,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
 /** The queue's Lua scripts against a real Redis. */
-@RealRedis
-class QueueScriptsIT {
+class QueueScriptsIT extends QueueFixture {
   private static final Duration TTL = Duration.ofSeconds(30);
   private static final Duration DEFAULT_EXPECTED = Duration.ofMinutes(10);
   private static final RetryPolicy RETRY = new RetryPolicy(3, Duration.ofSeconds(10), Duration.ofSeconds(60), 0.5);
-  private static RedissonClient redis;
-  private static RedisEndpoint endpoint;
-  private RedisKeys keys;
-  private RedisJobQueue queue;
-
-  @BeforeAll
-  static void connect(RedisEndpoint redisEndpoint) {
-    endpoint = redisEndpoint;
-    redis = RedisConnection.open(redisEndpoint.url());
-  }
-
-  @AfterAll
-  static void disconnect() {
-    redis.shutdown();
-  }
-
-  @BeforeEach
-  void freshSwarm() {
-    // Each test gets a swarm of its own on the class's server.
-    keys = new RedisKeys(endpoint.swarm() + "-" + System.nanoTime());
-    queue = new RedisJobQueue(redis, keys, new LuaScripts(redis));
-  }
 
   private List<EnqueueOutcome> enqueue(int priority, String... atoms) {
     return queue.enqueue(
