@@ -9,11 +9,12 @@ init(ARGV[1])
 local id, drone, token, now, duration = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local verdict, lease = check_lease(id, drone, token, now, 'complete')
 if verdict == 'duplicate' then
-  return reply_then_claim(lease.state, ARGV[7], now, tonumber(ARGV[8]))
+  return {1, 'duplicate'}
 elseif verdict then
   return {-1, verdict}
 end
-redis.call('HSET', pkg_key(id), 'duration_ms', duration)
+redis.call('HSET', pkg_key(id), 'duration_ms', duration, 'verdict', 'complete:' .. drone .. ':' .. token)
+redis.call('HSET', P.built, lease.atom, id)
 record_duration(lease.key, duration)
 to_terminal(id, lease.state, 'done', now, nil, lease.atom)
 event(now, {'type', 'done', 'id', id, 'atom', lease.atom, 'drone', drone, 'token', token,

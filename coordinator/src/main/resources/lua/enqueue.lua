@@ -1,6 +1,7 @@
 -- Queue atoms, all in one step, or none: every dependency is checked before anything is written.
--- Dedupe: an atom already in the swarm in a state that is not terminal is not queued again; the
--- caller is told its id and state. A package with unfinished dependencies is blocked.
+-- Dedupe: an atom already in the swarm in a state that is not terminal is not queued again (and its
+-- dependencies are not changed); the caller is told its id and state. A package with unfinished
+-- dependencies is blocked; a dependency built already (its atom's last package is done) is met.
 -- KEYS: 1 state counts (routing)
 -- ARGV: 1 prefix, 2 now ms, 3 priority, 4 default expected ms, 5 number of atoms, then per atom:
 --       atom, cat/pkg key, number of dependencies, dependency atoms... (dependencies come earlier
@@ -21,8 +22,8 @@ for i = 1, n do
   for j = 1, ndeps do
     local dep = ARGV[pos]
     pos = pos + 1
-    if not in_request[dep] and not redis.call('HGET', P.active, dep) then
-      return {-1, 'dependency ' .. dep .. ' of ' .. item.atom .. ' is neither in this request nor queued'}
+    if not in_request[dep] and not redis.call('HGET', P.active, dep) and not redis.call('HGET', P.built, dep) then
+      return {-1, 'dependency ' .. dep .. ' of ' .. item.atom .. ' is neither in this request, nor queued, nor built'}
     end
     item.deps[#item.deps + 1] = dep
   end
@@ -49,8 +50,9 @@ for _, item in ipairs(items) do
     local unfinished = 0
     for _, dep in ipairs(item.deps) do
       local dep_id = redis.call('HGET', P.active, dep)
+      -- A dependency that is neither active nor in the request was built already: satisfied.
       if dep_id then
-        redis.call('SADD', deps_key(id), dep_id)
+        redis.call('HSET', deps_key(id), dep_id, dep)
         redis.call('SADD', dependents_key(dep_id), id)
         unfinished = unfinished + 1
       end

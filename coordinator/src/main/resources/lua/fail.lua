@@ -13,13 +13,14 @@ local reason, class = ARGV[7], ARGV[8]
 local next_drone, ttl = ARGV[14], tonumber(ARGV[15])
 local verdict, lease = check_lease(id, drone, token, now, 'fail')
 if verdict == 'duplicate' then
-  return reply_then_claim(lease.state, next_drone, now, ttl)
+  return {1, 'duplicate'}
 elseif verdict then
   return {-1, verdict}
 end
 local state, atom = lease.state, lease.atom
 local pk = pkg_key(id)
-redis.call('HSET', pk, 'duration_ms', ARGV[6], 'last_class', class, 'last_reason', reason)
+redis.call('HSET', pk, 'duration_ms', ARGV[6], 'last_class', class, 'last_reason', reason,
+  'verdict', 'fail:' .. drone .. ':' .. token)
 if class == 'PERMANENT' then
   to_terminal(id, state, 'failed', now, reason, atom)
   event(now, {'type', 'failed', 'id', id, 'atom', atom, 'drone', drone, 'token', token,

@@ -19,9 +19,11 @@ local function init(prefix)
   P.history = prefix .. 'history'
   P.history_n = prefix .. 'history_n'
   P.paused = prefix .. 'paused'
+  P.built = prefix .. 'built'
 end
 
 local function pkg_key(id) return P.prefix .. 'pkg:' .. id end
+-- deps:<id> is a hash: id of each unfinished dependency -> its atom (the atom outlives the id).
 local function deps_key(id) return P.prefix .. 'deps:' .. id end
 local function dependents_key(id) return P.prefix .. 'dependents:' .. id end
 local function log_key(id) return P.prefix .. 'log:' .. id end
@@ -56,11 +58,11 @@ end
 -- when it is a verdict sent again for a lease that already ended that way (answered as applied,
 -- changing nothing: the first verdict stands), or else the reason it is refused (also recorded).
 local function check_lease(id, drone, token, now, report)
-  local rec = redis.call('HMGET', pkg_key(id), 'state', 'owner', 'token', 'atom', 'key')
+  local rec = redis.call('HMGET', pkg_key(id), 'state', 'owner', 'token', 'atom', 'key', 'verdict')
   local state, owner, current = rec[1], rec[2], rec[3]
   local lease = {state = state, atom = rec[4], key = rec[5]}
-  if (state == 'done' or state == 'failed') and owner == drone and current == token
-      and (report == 'complete' or report == 'fail') then
+  -- Only the very verdict that was applied, under the same token, counts as sent again.
+  if rec[6] == report .. ':' .. drone .. ':' .. token then
     return 'duplicate', lease
   end
   local reason = nil
@@ -130,9 +132,8 @@ local function to_terminal(id, from_state, state, now, reason, atom)
       'ready_at', '')
   end
   unindex(id, from_state)
-  if redis.call('HGET', P.active, atom) == id then
-    redis.call('HDEL', P.active, atom)
-  end
+  -- A package that has not ended always holds its atom's entry (enqueue and retry see to that).
+  redis.call('HDEL', P.active, atom)
   redis.call('SADD', terminal_key(state), id)
   count(from_state, state)
 
@@ -141,8 +142,8 @@ local function to_terminal(id, from_state, state, now, reason, atom)
       return
     end
     for _, d in ipairs(redis.call('SMEMBERS', dependents_key(id))) do
-      redis.call('SREM', deps_key(d), id)
-      if redis.call('SCARD', deps_key(d)) == 0 and redis.call('HGET', pkg_key(d), 'state') == 'blocked' then
+      redis.call('HDEL', deps_key(d), id)
+      if redis.call('HLEN', deps_key(d)) == 0 and redis.call('HGET', pkg_key(d), 'state') == 'blocked' then
         to_queued(d, 'blocked', now)
         event(now, {'type', 'unblocked', 'id', d, 'after', id})
       end

@@ -20,6 +20,8 @@ for _, id in ipairs(expired) do
     end
     if state == 'building' and losses >= max_losses then
       local reason = 'lost ' .. losses .. ' times (drone ' .. tostring(owner) .. ' last)'
+      -- The lease is gone: a late verdict from that drone is refused, not taken as a duplicate.
+      redis.call('HSET', pk, 'owner', '', 'token', '')
       to_terminal(id, state, 'failed', now, reason)
       event(now, {'type', 'failed', 'id', id, 'atom', atom, 'drone', tostring(owner),
         'reason', reason})

@@ -7,6 +7,10 @@ init(ARGV[1])
 local now = ARGV[2]
 
 local function forget(id, state)
+  local atom = redis.call('HGET', pkg_key(id), 'atom')
+  if atom and redis.call('HGET', P.built, atom) == id then
+    redis.call('HDEL', P.built, atom)
+  end
   redis.call('DEL', pkg_key(id), log_key(id), deps_key(id), dependents_key(id))
   redis.call('SREM', terminal_key(state), id)
   count(state, nil)

@@ -81,7 +81,12 @@ public final class RedisKeys {
     return prefix + "paused";
   }
 
-  /** Set: ids of unfinished packages this package waits for. */
+  /** Hash atom to the id of its last package that was built (done): a dependency met already. */
+  public String built() {
+    return prefix + "built";
+  }
+
+  /** Hash: id of each unfinished package this package waits for, to its atom. */
   public String dependencies(String packageId) {
     return prefix + "deps:" + packageId;
   }

@@ -33,7 +33,15 @@ public final class DependencyOrder {
           throw new IllegalArgumentException(item.atom() + " depends on itself");
         }
       }
-      byAtom.putIfAbsent(item.atom().toString(), item);
+      // The same atom twice in one request: one package, waiting for everything either asked.
+      byAtom.merge(
+          item.atom().toString(),
+          item,
+          (first, second) -> {
+            List<Atom> after = new ArrayList<>(first.after());
+            second.after().stream().filter(a -> !after.contains(a)).forEach(after::add);
+            return new QueuedAtom(first.atom(), after);
+          });
     }
     List<QueuedAtom> ordered = new ArrayList<>(byAtom.size());
     Map<String, Integer> mark = new HashMap<>(); // 1 = on the current path, 2 = placed

@@ -37,6 +37,8 @@ public final class DroneSession {
   private volatile boolean closed;
   /** The drone said it is shutting down: claim nothing more for it. */
   private volatile boolean stopping;
+  /** Set when open() has counted the builds carried over: no work is handed out before. */
+  private volatile boolean opened;
 
   /** A package leased to this drone; {@code assignedAtMs} lets heartbeats tell in-flight from lost. */
   private record Leased(String packageId, String atom, long token, long assignedAtMs) {}
@@ -76,12 +78,13 @@ public final class DroneSession {
           }
         });
     writeBucket(true, 0, 0);
+    opened = true;
     wake.run();
   }
 
   /** Whether the dispatcher may claim for this drone now. */
   boolean wantsWork() {
-    return !closed && !stopping && running.size() < drone.slots();
+    return opened && !closed && !stopping && running.size() < drone.slots();
   }
 
   /** Hands the drone a package the dispatcher claimed for it. */
@@ -145,8 +148,12 @@ public final class DroneSession {
 
   /** Applies a verdict. Returns normally once it is stored (or refused for good): safe to acknowledge. */
   public void buildFinished(BuildReport result) {
-    // The slot this build held is free: claim the drone's next package in the same step.
-    boolean claimNext = !closed && !stopping;
+    // The slot this build held is free: claim the drone's next package in the same step. Only
+    // when this session counted the build in a slot: a verdict sent again after a reconnect frees
+    // nothing here.
+    Leased leased = running.get(result.packageId());
+    boolean heldSlot = leased != null && leased.token() == result.token();
+    boolean claimNext = heldSlot && opened && !closed && !stopping;
     Verdict verdict;
     if (result.abandoned()) {
       verdict = Verdict.of(service.release(drone.name(), result.packageId(), result.token(), result.reason()));
@@ -159,10 +166,15 @@ public final class DroneSession {
               result.failureClass(), claimNext);
     }
     Report report = verdict.report();
-    Leased leased = running.get(result.packageId());
-    if (leased != null && leased.token() == result.token()) {
+    if (verdict.next() instanceof Claim.Claimed next) {
+      // Into its slot before the finished build leaves it, so the dispatcher never sees the slot
+      // free in between.
+      assign(next);
+    }
+    if (heldSlot) {
       running.remove(result.packageId(), leased);
     }
+    boolean duplicate = report instanceof Report.Accepted a && a.outcome().equals("duplicate");
     int built = 0;
     int failed = 0;
     if (report instanceof Report.Refused refused) {
@@ -171,15 +183,14 @@ public final class DroneSession {
           drone.name(), result.success() ? "success" : "failure", result.packageId(), result.token(), refused.reason());
     } else if (result.abandoned()) {
       LOG.info("drone {} gave package {} back ({})", drone.name(), result.packageId(), result.reason());
+    } else if (duplicate) {
+      LOG.info("drone {} sent its verdict on package {} again; it stood already", drone.name(), result.packageId());
     } else if (result.success()) {
       built = 1;
     } else {
       failed = 1;
     }
     writeBucket(false, built, failed);
-    if (verdict.next() instanceof Claim.Claimed next) {
-      assign(next);
-    }
     // A finished package may have unblocked others' work: the dispatcher looks again now.
     service.workMayBeReady();
   }
@@ -232,7 +243,14 @@ public final class DroneSession {
       list.add(leased.packageId() + "=" + leased.atom());
     }
     list.sort(null);
-    service.writeDroneBucket(
-        drone, new BucketUpdate(sessionId, opening, state, list, coordinatorId, built, failed));
+    boolean mine =
+        service.writeDroneBucket(drone, new BucketUpdate(sessionId, opening, state, list, coordinatorId, built, failed));
+    if (!mine && !closed) {
+      // A newer session of this drone (here or on another coordinator) owns its bucket: this one's
+      // stream is stale; end it so nothing more is handed to it.
+      LOG.info("drone {} has a newer session elsewhere; ending this one", drone.name());
+      link.close("drone " + drone.name() + " has a newer session");
+      close();
+    }
   }
 }

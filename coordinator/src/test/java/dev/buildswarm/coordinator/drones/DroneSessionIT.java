@@ -180,6 +180,24 @@ class DroneSessionIT {
   }
 
   @Test
+  void aVerdictSentAgainAfterAReconnectNeitherClaimsNorCounts() throws Exception {
+    service.enqueue(List.of("=app-misc/a-1", "=app-misc/b-1", "=app-misc/c-1"), 0);
+    // The old session: a was claimed and its verdict stored, but the drone never got the ack.
+    Claim.Claimed a = (Claim.Claimed) service.claim("d1");
+    service.complete("d1", a.packageId(), a.token(), 10, false);
+
+    BlackHoleLink link = new BlackHoleLink();
+    DroneSession fresh = session("d1", 1, link, "c1");
+    await("the one slot is filled", () -> link.assigned.size() == 1);
+    fresh.buildFinished(new BuildReport(a.packageId(), a.token(), true, 10, "", false, null)); // sent again
+    Thread.sleep(200); // the dispatcher had its chance to overbook
+    assertEquals(1, link.assigned.size(), "still one build for one slot");
+    assertEquals(1L, service.status().packagesByState().get("claimed"));
+    assertEquals(0, service.drones().get(0).built(), "the repeat is not counted (the first was, by the old session)");
+    fresh.close();
+  }
+
+  @Test
   void aReplacedSessionCannotOverwriteTheDronesBucket() {
     DroneSession old = session("d1", 1, new BlackHoleLink(), "c1");
     DroneSession current = session("d1", 1, new BlackHoleLink(), "c2");

@@ -256,7 +256,59 @@ class PackageLifecycleIT extends QueueFixture {
     assertConsistent(mid);
     assertConsistent(top);
     // Retrying the dependent alone is refused until its dependency is retried.
-    assertTrue(assertInstanceOf(Report.Refused.class, queue.retry(top, now)).reason().contains("retry it first"));
+    assertTrue(assertInstanceOf(Report.Refused.class, queue.retry(top, now)).reason().contains("retry it or queue it again first"));
+  }
+
+  @Test
+  void aRetriedDependentWaitsForItsDependencyQueuedAgain() {
+    String lib = enqueue("=dev-libs/lib-1");
+    String app = enqueue("=app-misc/app-1", "=dev-libs/lib-1");
+    assertInstanceOf(Report.Cancelled.class, queue.cancel(lib, now, "wrong version"));
+    assertEquals("failed", state(app));
+    // The operator queues the dependency again (a new package) and retries the dependent.
+    String lib2 = enqueue("=dev-libs/lib-1");
+    assertEquals("blocked", assertInstanceOf(Report.Accepted.class, queue.retry(app, now)).outcome());
+    assertConsistent(app);
+    Claim.Claimed c = claim("d1");
+    assertEquals(lib2, c.packageId(), "the dependent still waits");
+    queue.complete("d1", lib2, c.token(), now, 10, "", TTL);
+    assertEquals("queued", state(app));
+    assertConsistent(app);
+  }
+
+  @Test
+  void aRetriedDependentWhoseDependencyWasRemovedIsRefusedNotReleased() {
+    String lib = enqueue("=dev-libs/lib-1");
+    String app = enqueue("=app-misc/app-1", "=dev-libs/lib-1");
+    fail("d1", claim("d1"), FailureClass.PERMANENT, 0.0);
+    assertInstanceOf(Report.Accepted.class, queue.remove(lib, now));
+    Report refused = queue.retry(app, now);
+    assertTrue(assertInstanceOf(Report.Refused.class, refused).reason().contains("=dev-libs/lib-1 is removed"), refused.toString());
+    assertEquals("failed", state(app), "nothing changed");
+  }
+
+  @Test
+  void aDependencyBuiltAlreadyIsMet() {
+    String lib = enqueue("=dev-libs/lib-1");
+    queue.complete("d1", lib, claim("d1").token(), now, 10, "", TTL);
+    String app = enqueue("=app-misc/app-1", "=dev-libs/lib-1");
+    assertEquals("queued", state(app));
+    assertConsistent(app);
+  }
+
+  @Test
+  void aLateVerdictAfterThePoisonPillIsRefused() {
+    String id = enqueue("=app-misc/a-1");
+    Claim.Claimed last = null;
+    for (int loss = 1; loss <= 3; loss++) {
+      last = claim("d1");
+      queue.started("d1", id, last.token(), now, TTL);
+      now += TTL.toMillis() + 1;
+      queue.reapExpired(now, 100, 3);
+    }
+    assertEquals("failed", state(id));
+    assertInstanceOf(Report.Refused.class, queue.complete("d1", id, last.token(), now, 10, "d1", TTL).report());
+    assertEquals("failed", state(id));
   }
 
   @Test

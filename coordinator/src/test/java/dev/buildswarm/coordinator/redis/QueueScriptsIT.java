@@ -80,9 +80,11 @@ class QueueScriptsIT extends QueueFixture {
     String id = enqueue(0, "=app-misc/a-1").get(0).packageId();
     Claim.Claimed claimed = claim("d1", 2_000);
     assertInstanceOf(Report.Accepted.class, queue.complete("d1", id, claimed.token(), 3_000, 900, "", TTL).report());
-    assertInstanceOf(Report.Accepted.class, queue.complete("d1", id, claimed.token(), 3_500, 900, "", TTL).report());
+    Report again = queue.complete("d1", id, claimed.token(), 3_500, 900, "d1", TTL).report();
+    assertEquals("duplicate", assertInstanceOf(Report.Accepted.class, again).outcome());
+    // A different verdict under the same lease is not a repeat: refused, and recorded.
     assertInstanceOf(
-        Report.Accepted.class,
+        Report.Refused.class,
         queue.fail("d1", id, claimed.token(), 3_600, 900, "late", FailureClass.PERMANENT, RETRY, 0.5, "", TTL).report());
     assertEquals("done", record(id).get("state"), "the first verdict stands");
     assertEquals(1L, queue.countsByState().get("done"));

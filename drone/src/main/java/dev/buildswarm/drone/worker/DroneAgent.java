@@ -188,14 +188,18 @@ public final class DroneAgent implements AutoCloseable {
         }
         case ASSIGNMENT -> {
           Assignment assignment = message.getAssignment();
-          if (stopping) {
-            // Crossed our Stopping notice on the wire: give it straight back.
+          if (stopping || running.size() >= config.slots()) {
+            // Crossed our Stopping notice on the wire, or more than this drone's slots: give it
+            // straight back rather than overload the host.
             sendFinished(
                 BuildFinished.newBuilder()
                     .setPackageId(assignment.getPackageId())
                     .setToken(assignment.getToken())
                     .setExitCode(-1)
-                    .setReason("drone " + config.name() + " is shutting down")
+                    .setReason(
+                        stopping
+                            ? "drone " + config.name() + " is shutting down"
+                            : "drone " + config.name() + " has no free slot")
                     .setAbandoned(true)
                     .build());
             return;
@@ -285,7 +289,7 @@ public final class DroneAgent implements AutoCloseable {
         assignment.getAtom(),
         abandoned ? "given back (drone stopping)" : result.succeeded() ? "built" : "failed: " + result.reason(),
         result.duration().toMillis());
-    sendFinished(
+    BuildFinished verdict =
         BuildFinished.newBuilder()
             .setPackageId(id)
             .setToken(token)
@@ -296,10 +300,13 @@ public final class DroneAgent implements AutoCloseable {
             .setAbandoned(abandoned)
             .setFailureClass(result.succeeded() ? FailureClass.FAILURE_CLASS_UNSPECIFIED : FailureClassifier.classify(result))
             .addAllLogTail(result.logTail())
-            .build());
-    // Only now: close() waits for this, so the verdict is sent before the session ends. Removes
-    // exactly this build: the same package may meanwhile run again under a newer token.
+            .build();
+    // Into the outbox before the slot is freed (close() waits for both to empty), and the slot
+    // freed before the verdict is sent: the coordinator may answer with the next assignment at
+    // once. Removes exactly this build: the same package may run again under a newer token.
+    outbox.put(verdictKey(id, token), verdict);
     running.remove(id, state);
+    sendFinished(verdict);
   }
 
   private void finished(String id, long token, String reason) {
