@@ -67,8 +67,11 @@ final class QueueCommand implements Runnable {
                 result.getAtom());
           } else {
             out.printf(
-                "unchanged %-6s %s (already %s)%n",
-                result.getPackageId(), result.getAtom(), result.getExistingState());
+                "unchanged %-6s %s (already %s%s)%n",
+                result.getPackageId(),
+                result.getAtom(),
+                result.getExistingState(),
+                after.isEmpty() ? "" : "; its dependencies are not changed");
           }
         }
         out.printf("%d queued, %d already in the swarm%n", queued, reply.getResultsCount() - queued);
