@@ -89,9 +89,14 @@ public final class DroneSession {
 
   /** Hands the drone a package the dispatcher claimed for it. */
   void assign(Claim.Claimed claimed) {
+    take(claimed);
+    writeBucket(false, 0, 0);
+  }
+
+  /** Puts a claimed package in a slot and sends it to the drone; the caller writes the bucket. */
+  private void take(Claim.Claimed claimed) {
     Leased leased = new Leased(claimed.packageId(), claimed.atom(), claimed.token(), clock.millis());
     running.put(claimed.packageId(), leased);
-    writeBucket(false, 0, 0);
     if (!link.assign(claimed)) {
       // The drone is gone before it got the package: give it straight back to the queue.
       LOG.warn("drone {} unreachable; {} goes back to the queue", drone.name(), claimed.atom());
@@ -168,8 +173,8 @@ public final class DroneSession {
     Report report = verdict.report();
     if (verdict.next() instanceof Claim.Claimed next) {
       // Into its slot before the finished build leaves it, so the dispatcher never sees the slot
-      // free in between.
-      assign(next);
+      // free in between. The bucket is written once, below, for both.
+      take(next);
     }
     if (heldSlot) {
       running.remove(result.packageId(), leased);
