@@ -388,6 +388,41 @@ class EndToEndIT {
   }
 
   @Test
+  void theAdminApiCancelsRetriesPausesAndReadsEvents() {
+    io.grpc.ManagedChannel channel =
+        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget("localhost:" + grpcPort()).usePlaintext().build();
+    try {
+      var admin = dev.buildswarm.proto.v1.AdminServiceGrpc.newBlockingStub(channel);
+      assertTrue(admin.pause(dev.buildswarm.proto.v1.PauseRequest.getDefaultInstance()).getChanged());
+      assertEquals("PAUSED", admin.status(dev.buildswarm.proto.v1.StatusRequest.getDefaultInstance()).getSwarmState());
+      admin.enqueue(dev.buildswarm.proto.v1.EnqueueRequest.newBuilder().addAtoms("=app-misc/a-1").addAtoms("=app-misc/b-1").build());
+
+      var byAtom = dev.buildswarm.proto.v1.PackageRequest.newBuilder().setPackage("=app-misc/a-1").setReason("not today").build();
+      assertEquals("cancelled (was queued)", admin.cancel(byAtom).getOutcome());
+      io.grpc.StatusRuntimeException again = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class, () -> admin.cancel(byAtom));
+      assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, again.getStatus().getCode(), "no package holds the atom now");
+      var byId = dev.buildswarm.proto.v1.PackageRequest.newBuilder().setPackage("1").build();
+      assertEquals("queued", admin.retry(byId).getOutcome());
+      io.grpc.StatusRuntimeException running =
+          org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class, () -> admin.remove(byId));
+      assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, running.getStatus().getCode());
+      assertTrue(running.getStatus().getDescription().contains("cancel it first"), running.getStatus().getDescription());
+
+      var events = admin.events(dev.buildswarm.proto.v1.EventsRequest.newBuilder().setLimit(100).build());
+      List<String> types = events.getEventsList().stream().map(e -> e.getFieldsMap().get("type")).toList();
+      assertEquals(List.of("paused", "queued", "queued", "cancelled", "retried"), types);
+      var after = admin.events(dev.buildswarm.proto.v1.EventsRequest.newBuilder().setSince(events.getCursor()).build());
+      assertEquals(0, after.getEventsCount(), "nothing after the cursor yet");
+      assertTrue(admin.resume(dev.buildswarm.proto.v1.PauseRequest.getDefaultInstance()).getChanged());
+      assertEquals(
+          1,
+          admin.events(dev.buildswarm.proto.v1.EventsRequest.newBuilder().setSince(events.getCursor()).build()).getEventsCount());
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  @Test
   void healthAnswersOverHttp() throws IOException, InterruptedException {
     HttpResponse<String> health =
         HttpClient.newHttpClient()
