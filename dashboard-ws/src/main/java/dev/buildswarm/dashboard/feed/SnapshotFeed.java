@@ -50,10 +50,13 @@ public final class SnapshotFeed implements AutoCloseable {
     }
   }
 
-  /** The newest snapshot, or a fresh read if none was taken yet. */
+  /**
+   * The newest snapshot, or an empty one (sequence 0) before the first read. Never reads Redis
+   * itself: callers include WebSocket handlers on Netty's event loop.
+   */
   public SwarmSnapshot latest() {
     SwarmSnapshot current = latest;
-    return current != null ? current : reader.read();
+    return current != null ? current : SwarmSnapshot.empty();
   }
 
   public void subscribe(Consumer<SwarmSnapshot> subscriber) {

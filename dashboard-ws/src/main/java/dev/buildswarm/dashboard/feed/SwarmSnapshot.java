@@ -41,6 +41,12 @@ public record SwarmSnapshot(
   public record Summary(
       long packagesTotal, long building, long idle, long offline, long coresActive, String state) {}
 
+  /** What a page shows before the first read of the swarm: nothing, and "connecting". */
+  static SwarmSnapshot empty() {
+    return new SwarmSnapshot(
+        "snapshot", 0, 0, "", Map.of(), List.of(), new Summary(0, 0, 0, 0, 0, "CONNECTING"));
+  }
+
   /** The same content with another sequence number and time. */
   SwarmSnapshot withSeq(long newSeq, long newAtMs) {
     return new SwarmSnapshot(type, newSeq, newAtMs, swarm, packages, drones, summary);
