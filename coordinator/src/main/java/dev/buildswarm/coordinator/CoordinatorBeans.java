@@ -13,6 +13,7 @@ import dev.buildswarm.coordinator.queue.WorkSignal;
 import dev.buildswarm.coordinator.redis.LuaScripts;
 import dev.buildswarm.coordinator.redis.RedisDroneBuckets;
 import dev.buildswarm.coordinator.redis.RedisJobQueue;
+import dev.buildswarm.coordinator.redis.RedisStopBroadcast;
 import dev.buildswarm.coordinator.redis.RedisWorkBroadcast;
 import dev.buildswarm.redis.RedisConnection;
 import dev.buildswarm.redis.RedisKeys;
@@ -84,12 +85,18 @@ public class CoordinatorBeans {
   }
 
   @Singleton
+  @Bean(preDestroy = "close")
+  RedisStopBroadcast stopBroadcast(RedissonClient redis, RedisKeys keys, DroneSessions sessions) {
+    return new RedisStopBroadcast(redis, keys, sessions);
+  }
+
+  @Singleton
   SwarmService swarmService(
       RedissonClient redis,
       RedisKeys keys,
       WorkSignal signal,
       RedisWorkBroadcast broadcast,
-      DroneSessions sessions,
+      RedisStopBroadcast stops,
       Clock clock,
       CoordinatorSettings settings) {
     LuaScripts scripts = new LuaScripts(redis);
@@ -98,7 +105,7 @@ public class CoordinatorBeans {
         new RedisDroneBuckets(redis, keys, scripts),
         signal,
         broadcast,
-        sessions,
+        stops,
         clock,
         settings);
   }

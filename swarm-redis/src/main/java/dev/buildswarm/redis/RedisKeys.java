@@ -126,6 +126,11 @@ public final class RedisKeys {
     return prefix + "drone:" + droneName;
   }
 
+  /** Pub/sub channel: "stop this build" (drone, package, token, reason), for a cancelled package. */
+  public String stopChannel() {
+    return prefix + "stop";
+  }
+
   /** Pub/sub channel: "work may be ready", so every coordinator wakes its idle sessions. */
   public String workChannel() {
     return prefix + "work";

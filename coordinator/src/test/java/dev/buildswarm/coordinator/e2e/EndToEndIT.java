@@ -1,6 +1,7 @@
 package dev.buildswarm.coordinator.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.buildswarm.coordinator.cli.SwarmCli;
@@ -419,6 +420,48 @@ class EndToEndIT {
           admin.events(dev.buildswarm.proto.v1.EventsRequest.newBuilder().setSince(events.getCursor()).build()).getEventsCount());
     } finally {
       channel.shutdownNow();
+    }
+  }
+
+  @Test
+  void cancellingThroughOneCoordinatorStopsTheBuildOnAnotherAtOnce() throws Exception {
+    // Heartbeats every 30 s here: the build must stop long before a heartbeat could stop it.
+    EmbeddedServer first =
+        ApplicationContext.run(
+            EmbeddedServer.class,
+            Map.of(
+                "micronaut.server.port", -1, "buildswarm.redis-url", redis.url(), "buildswarm.swarm", swarmName + "-c",
+                "buildswarm.grpc.port", 0, "buildswarm.heartbeat-interval", "30s", "buildswarm.lease-ttl", "90s"));
+    EmbeddedServer second =
+        ApplicationContext.run(
+            EmbeddedServer.class,
+            Map.of(
+                "micronaut.server.port", -1, "buildswarm.redis-url", redis.url(), "buildswarm.swarm", swarmName + "-c",
+                "buildswarm.grpc.port", 0, "buildswarm.heartbeat-interval", "30s", "buildswarm.lease-ttl", "90s"));
+    try {
+      int secondPort = second.getApplicationContext().getBean(GrpcServer.class).port();
+      DroneAgent drone =
+          new DroneAgent(
+              new DroneConfig(
+                  "drone-far", "localhost", "localhost:" + secondPort, 2, 1, 1.0,
+                  BuildTemplate.of(List.of(FAKE_EMERGE, "{atom}")), work, work.resolve("binpkgs-far"), "-j2",
+                  Map.of("FAKE_EMERGE_SECONDS", "120"), Duration.ofMinutes(5), Duration.ofSeconds(2), "test"));
+      drones.add(drone);
+      drone.start();
+      assertTrue(drone.awaitRegistered(Duration.ofSeconds(10)));
+      SwarmService near = first.getApplicationContext().getBean(SwarmService.class);
+      near.enqueue(List.of("=app-misc/long-1"), 0);
+      await("the build runs", () -> drone.runningBuilds() == 1 && "building".equals(near.packageRecord("1").get("state")));
+
+      long cancelledAt = System.nanoTime();
+      assertInstanceOf(dev.buildswarm.coordinator.domain.Report.Cancelled.class, near.cancel("=app-misc/long-1", "test"));
+      await("the far drone stopped the build", () -> drone.runningBuilds() == 0);
+      long tookMs = (System.nanoTime() - cancelledAt) / 1_000_000;
+      assertTrue(tookMs < 4_000, "stopped in " + tookMs + " ms, before any heartbeat could have");
+      assertEquals("cancelled", near.packageRecord("1").get("state"));
+    } finally {
+      second.close();
+      first.close();
     }
   }
 
