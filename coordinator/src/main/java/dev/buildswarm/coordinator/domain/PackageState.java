@@ -29,14 +29,4 @@ public enum PackageState {
     return name().toLowerCase();
   }
 
-  public boolean terminal() {
-    return switch (this) {
-      case BLOCKED, QUEUED, DELAYED, CLAIMED, BUILDING -> false;
-      case DONE, FAILED, CANCELLED -> true;
-    };
-  }
-
-  public static PackageState fromWireName(String name) {
-    return valueOf(name.toUpperCase());
-  }
 }

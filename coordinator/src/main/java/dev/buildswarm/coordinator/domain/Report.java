@@ -27,7 +27,4 @@ public sealed interface Report {
    */
   record Refused(String reason) implements Report {}
 
-  static Report accepted() {
-    return new Accepted("");
-  }
 }

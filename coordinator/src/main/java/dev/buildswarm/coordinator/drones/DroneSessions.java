@@ -40,10 +40,6 @@ public final class DroneSessions implements BuildStopper {
     return List.copyOf(byName.values());
   }
 
-  public int size() {
-    return byName.size();
-  }
-
   public void closeAll() {
     byName.values().forEach(DroneSession::close);
     byName.clear();

@@ -76,10 +76,6 @@ public final class BuildTemplate {
     return new BuildTemplate(argv);
   }
 
-  public List<String> template() {
-    return argv;
-  }
-
   /**
    * The argv for one attempt. A pure function of the atom and this template: attempt 5 gets exactly
    * what attempt 1 got.
