@@ -28,5 +28,4 @@ public enum PackageState {
   public String wireName() {
     return name().toLowerCase();
   }
-
 }
