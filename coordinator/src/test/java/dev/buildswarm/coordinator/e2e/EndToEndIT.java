@@ -80,30 +80,27 @@ class EndToEndIT {
     return server.getApplicationContext().getBean(GrpcServer.class).port();
   }
 
-  private DroneAgent startDrone(String name, int slots, Path argvLog) throws InterruptedException {
-    DroneConfig config =
-        new DroneConfig(
-            name,
-            "localhost",
-            "localhost:" + grpcPort(),
-            4,
-            slots,
-            1.0,
-            BuildTemplate.of(List.of(FAKE_EMERGE, "--oneshot", "--buildpkg", "--usepkg=n", "={cpv}")),
-            work,
-            work.resolve("binpkgs-" + name),
-            "-j4",
-            Map.of(
-                "FAKE_EMERGE_SECONDS", "0.2",
-                "FAKE_EMERGE_ARGV_LOG", argvLog.toString()),
-            Duration.ofMinutes(1),
-            Duration.ofSeconds(2),
-            "test");
-    DroneAgent drone = new DroneAgent(config);
+  /** Starts a drone building with examples/fake-emerge against {@code target}, and waits until it registered. */
+  private DroneAgent startDrone(
+      String name, String target, int cores, int slots, List<String> template, Map<String, String> env, Duration timeout)
+      throws InterruptedException {
+    DroneAgent drone =
+        new DroneAgent(
+            new DroneConfig(
+                name, "localhost", target, cores, slots, 1.0, BuildTemplate.of(template), work,
+                work.resolve("binpkgs-" + name), "-j" + cores, env, timeout, Duration.ofSeconds(2), "test"));
     drones.add(drone);
     drone.start();
     assertTrue(drone.awaitRegistered(Duration.ofSeconds(10)), name + " registered");
     return drone;
+  }
+
+  private DroneAgent startDrone(String name, int slots, Path argvLog) throws InterruptedException {
+    return startDrone(
+        name, "localhost:" + grpcPort(), 4, slots,
+        List.of(FAKE_EMERGE, "--oneshot", "--buildpkg", "--usepkg=n", "={cpv}"),
+        Map.of("FAKE_EMERGE_SECONDS", "0.2", "FAKE_EMERGE_ARGV_LOG", argvLog.toString()),
+        Duration.ofMinutes(1));
   }
 
   private static String swarm(String... args) {
@@ -209,21 +206,13 @@ class EndToEndIT {
 
   private DroneAgent startDroneWithTable(String name, Path argvLog, Path table, String defaultSeconds)
       throws InterruptedException {
-    DroneConfig config =
-        new DroneConfig(
-            name, "localhost", "localhost:" + grpcPort(), 2, 1, 1.0,
-            BuildTemplate.of(List.of(FAKE_EMERGE, "{atom}")),
-            work, work.resolve("binpkgs-" + name), "-j2",
-            Map.of(
-                "FAKE_EMERGE_SECONDS", defaultSeconds,
-                "FAKE_EMERGE_TABLE", table.toString(),
-                "FAKE_EMERGE_ARGV_LOG", argvLog.toString()),
-            Duration.ofMinutes(1), Duration.ofSeconds(2), "test");
-    DroneAgent drone = new DroneAgent(config);
-    drones.add(drone);
-    drone.start();
-    assertTrue(drone.awaitRegistered(Duration.ofSeconds(10)), name + " registered");
-    return drone;
+    return startDrone(
+        name, "localhost:" + grpcPort(), 2, 1, List.of(FAKE_EMERGE, "{atom}"),
+        Map.of(
+            "FAKE_EMERGE_SECONDS", defaultSeconds,
+            "FAKE_EMERGE_TABLE", table.toString(),
+            "FAKE_EMERGE_ARGV_LOG", argvLog.toString()),
+        Duration.ofMinutes(1));
   }
 
   @Test
@@ -357,16 +346,10 @@ class EndToEndIT {
       int secondPort = second.getApplicationContext().getBean(GrpcServer.class).port();
       Path argvLog = work.resolve("argv.log");
       startDrone("drone-a", 1, argvLog); // on the first coordinator
-      DroneConfig onSecond =
-          new DroneConfig(
-              "drone-b", "localhost", "localhost:" + secondPort, 4, 1, 1.0,
-              BuildTemplate.of(List.of(FAKE_EMERGE, "{atom}")), work, work.resolve("binpkgs-b"), "-j4",
-              Map.of("FAKE_EMERGE_SECONDS", "0.2", "FAKE_EMERGE_ARGV_LOG", argvLog.toString()),
-              Duration.ofMinutes(1), Duration.ofSeconds(2), "test");
-      DroneAgent b = new DroneAgent(onSecond);
-      drones.add(b);
-      b.start();
-      assertTrue(b.awaitRegistered(Duration.ofSeconds(10)));
+      startDrone(
+          "drone-b", "localhost:" + secondPort, 4, 1, List.of(FAKE_EMERGE, "{atom}"),
+          Map.of("FAKE_EMERGE_SECONDS", "0.2", "FAKE_EMERGE_ARGV_LOG", argvLog.toString()),
+          Duration.ofMinutes(1));
 
       // Queued through the first coordinator only: the second wakes its drone through Redis.
       List<String> args = new ArrayList<>(List.of("--coordinator", "localhost:" + grpcPort(), "queue", "add"));
@@ -441,14 +424,9 @@ class EndToEndIT {
     try {
       int secondPort = second.getApplicationContext().getBean(GrpcServer.class).port();
       DroneAgent drone =
-          new DroneAgent(
-              new DroneConfig(
-                  "drone-far", "localhost", "localhost:" + secondPort, 2, 1, 1.0,
-                  BuildTemplate.of(List.of(FAKE_EMERGE, "{atom}")), work, work.resolve("binpkgs-far"), "-j2",
-                  Map.of("FAKE_EMERGE_SECONDS", "120"), Duration.ofMinutes(5), Duration.ofSeconds(2), "test"));
-      drones.add(drone);
-      drone.start();
-      assertTrue(drone.awaitRegistered(Duration.ofSeconds(10)));
+          startDrone(
+              "drone-far", "localhost:" + secondPort, 2, 1, List.of(FAKE_EMERGE, "{atom}"),
+              Map.of("FAKE_EMERGE_SECONDS", "120"), Duration.ofMinutes(5));
       SwarmService near = first.getApplicationContext().getBean(SwarmService.class);
       near.enqueue(List.of("=app-misc/long-1"), 0);
       await("the build runs", () -> drone.runningBuilds() == 1 && "building".equals(near.packageRecord("1").get("state")));
