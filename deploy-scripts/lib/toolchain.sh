@@ -3,7 +3,7 @@
 # Source it; every function prints what it does on stderr and returns non-zero with a message
 # saying what to install when it cannot help.
 
-bs_log() { printf '[buildswarm] %s\n' "$*" >&2; }
+bs_log() { printf '[buildswarm] %s\n' "$*" >&2 || true; }
 
 # Runs a command as root: directly when we are root, else through sudo.
 bs_as_root() {
@@ -115,6 +115,19 @@ bs_ensure_redis_server() {
   printf '%s\n' "$found"
 }
 
+# Makes sure headless Chromium and its chromedriver are there (the dashboard's browser tests drive
+# them), installing Debian's chromium and chromium-driver with apt when either is missing.
+bs_ensure_chromium() {
+  if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
+    return 0
+  fi
+  bs_apt_install chromium chromium-driver || true
+  if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+    bs_log "chromium or chromedriver is missing and could not be installed: apt-get install chromium chromium-driver"
+    return 1
+  fi
+}
+
 # Does the Redis on 127.0.0.1:PORT answer PING? (A subshell, so the descriptor and the silenced
 # stderr stay inside it.)
 bs_redis_ping() {
@@ -152,4 +165,38 @@ bs_jar() {
   done
   bs_log "no $2 jar in $1/$2/target: build first (./mvnw -DskipTests package)"
   return 1
+}
+
+# HTTP GET http://HOST:PORT/PATH; prints the body and succeeds on a 200 answer. curl when there is
+# one, else bash's /dev/tcp (HTTP/1.0, so the server closes after the body).
+bs_http_get() {
+  local host="$1" port="$2" path="$3"
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsS --max-time 5 "http://$host:$port$path"
+    return
+  fi
+  (
+    exec 8<>"/dev/tcp/$host/$port" || exit 1
+    printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$path" "$host" >&8
+    IFS= read -r -t 5 status <&8 || exit 1
+    [[ "$status" == *" 200"* ]] || exit 1
+    while IFS= read -r -t 5 line <&8 && [[ "$line" != $'\r' && -n "$line" ]]; do :; done
+    cat <&8
+  ) 2>/dev/null
+}
+
+# Prints the path of a tool, installing its Debian package with apt when it is missing
+# (bs_ensure_tool TOOL [PACKAGE]).
+bs_ensure_tool() {
+  local tool="$1" package="${2:-$1}" found
+  found=$(command -v "$tool" 2>/dev/null || true)
+  if [[ -z "$found" ]]; then
+    bs_apt_install "$package" >/dev/null || true
+    found=$(command -v "$tool" 2>/dev/null || true)
+  fi
+  if [[ -z "$found" ]]; then
+    bs_log "$tool is missing and could not be installed: apt-get install $package"
+    return 1
+  fi
+  printf '%s\n' "$found"
 }

@@ -5,9 +5,10 @@
 -- KEYS: 1 the drone's bucket, 2 drone index
 -- ARGV: 1 drone name, 2 session id, 3 mode (open|update), 4 built delta, 5 failed delta,
 --       then field/value pairs
--- Returns 1 when written, 0 when this session is no longer the drone's current one.
+-- Returns {1, grounded reason or '', draining '1' or ''} when written (what the session tells its
+-- drone), {0} when this session is no longer the drone's current one.
 if ARGV[3] == 'update' and redis.call('HGET', KEYS[1], 'session') ~= ARGV[2] then
-  return 0
+  return {0}
 end
 local args = {'HSET', KEYS[1], 'session', ARGV[2]}
 for i = 6, #ARGV do
@@ -21,4 +22,5 @@ if tonumber(ARGV[5]) ~= 0 then
   redis.call('HINCRBY', KEYS[1], 'failed', ARGV[5])
 end
 redis.call('SADD', KEYS[2], ARGV[1])
-return 1
+local held = redis.call('HMGET', KEYS[1], 'grounded', 'draining')
+return {1, held[1] or '', held[2] or ''}

@@ -4,7 +4,8 @@
 -- dependencies is blocked; a dependency built already (its atom's last package is done) is met.
 -- KEYS: 1 state counts (routing)
 -- ARGV: 1 prefix, 2 now ms, 3 priority, 4 default expected ms, 5 number of atoms, then per atom:
---       atom, cat/pkg key, number of dependencies, dependency atoms... (dependencies come earlier
+--       atom, cat/pkg key, its own priority ('' for the request's), number of dependencies,
+--       dependency atoms... (dependencies come earlier
 --       in the request or are in the swarm already; the caller orders the request)
 -- Returns {-1, reason} when a dependency is unknown, else a flat list of (queued 1|0, package id,
 -- state) per atom, in order.
@@ -16,9 +17,10 @@ local items = {}
 local pos = 6
 local in_request = {}
 for i = 1, n do
-  local item = {atom = ARGV[pos], key = ARGV[pos + 1], deps = {}}
-  local ndeps = tonumber(ARGV[pos + 2])
-  pos = pos + 3
+  local item = {atom = ARGV[pos], key = ARGV[pos + 1], deps = {},
+    priority = ARGV[pos + 2] ~= '' and tonumber(ARGV[pos + 2]) or priority}
+  local ndeps = tonumber(ARGV[pos + 3])
+  pos = pos + 4
   for j = 1, ndeps do
     local dep = ARGV[pos]
     pos = pos + 1
@@ -42,11 +44,12 @@ for _, item in ipairs(items) do
     local expected = tonumber(redis.call('HGET', P.history, item.key) or default_ms)
     -- Lower score is claimed first: higher priority, then longer expected build; equal scores go
     -- in queue order (ready members are zero-padded ids). Bounded in Java to stay exact.
-    local score = string.format('%.0f', -(priority * 100000000 + math.floor(expected / 1000)))
+    local score = string.format('%.0f', -(item.priority * 100000000 + math.floor(expected / 1000)))
     redis.call('HSET', pkg_key(id), 'id', id, 'atom', item.atom, 'key', item.key,
-      'priority', priority, 'score', score, 'expected_ms', expected, 'attempt', 0, 'failures', 0,
+      'priority', item.priority, 'score', score, 'expected_ms', expected, 'attempt', 0, 'failures', 0,
       'losses', 0, 'enqueued_ms', now, 'updated_ms', now)
     redis.call('HSET', P.active, item.atom, id)
+    open_work(id, 1)
     local unfinished = 0
     for _, dep in ipairs(item.deps) do
       local dep_id = redis.call('HGET', P.active, dep)

@@ -5,7 +5,8 @@
 -- ARGV: 1 prefix, 2 id, 3 drone, 4 token, 5 now ms, 6 duration ms, 7 reason, 8 class
 --       (TRANSIENT|PERMANENT|DRONE), 9 max attempts, 10 backoff base ms, 11 backoff cap ms,
 --       12 jitter fraction (0..1), 13 a random number in [0, 1)
---       14 drone to claim for next ('' for none), 15 lease ttl ms
+--       14 drone to claim for next ('' for none), 15 lease ttl ms, 16 drone failures in a row
+--       that ground a drone, 17 failures in a row that ground it (0 = off), 18 their window ms
 -- Returns {1, 'failed' | 'delayed', [claim reply]} or {-1, reason}.
 init(ARGV[1])
 local id, drone, token, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
@@ -21,6 +22,8 @@ local state, atom = lease.state, lease.atom
 local pk = pkg_key(id)
 redis.call('HSET', pk, 'duration_ms', ARGV[6], 'last_class', class, 'last_reason', reason,
   'verdict', 'fail:' .. drone .. ':' .. token)
+count_drone_failure(drone, class, reason, atom, now, tonumber(ARGV[16]), tonumber(ARGV[17]),
+  tonumber(ARGV[18]))
 if class == 'PERMANENT' then
   to_terminal(id, state, 'failed', now, reason, atom)
   event(now, {'type', 'failed', 'id', id, 'atom', atom, 'drone', drone, 'token', token,

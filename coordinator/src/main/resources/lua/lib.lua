@@ -26,8 +26,12 @@ local function pkg_key(id) return P.prefix .. 'pkg:' .. id end
 -- deps:<id> is a hash: id of each unfinished dependency -> its atom (the atom outlives the id).
 local function deps_key(id) return P.prefix .. 'deps:' .. id end
 local function dependents_key(id) return P.prefix .. 'dependents:' .. id end
-local function log_key(id) return P.prefix .. 'log:' .. id end
+-- Build output of one attempt of a package.
+local function log_key(id, attempt) return P.prefix .. 'log:' .. id .. ':' .. attempt end
 local function terminal_key(state) return P.prefix .. 'state:' .. state end
+-- A drone's state bucket (see drone_bucket.lua). Scripts other than drone_bucket.lua touch only its
+-- operator-facing fields: grounded, grounded_reason, grounded_ms, draining and the failure streaks.
+local function drone_key(name) return P.prefix .. 'drone:' .. name end
 
 -- Ready members are zero-padded ids: members with equal scores sort by id, i.e. queue order.
 local function member(id) return string.format('%012d', tonumber(id)) end
@@ -35,21 +39,27 @@ local function id_of(m) return tostring(tonumber(m)) end
 
 local TERMINAL = {done = true, failed = true, cancelled = true}
 
+-- The expected build time of every package that has not ended, summed, for the ETA: added when a
+-- package is queued or retried, taken away when it ends (sign 1 or -1).
+local function open_work(id, sign)
+  local expected = tonumber(redis.call('HGET', pkg_key(id), 'expected_ms') or '0')
+  if expected > 0 then
+    redis.call('INCRBY', P.prefix .. 'open_expected_ms', sign * expected)
+  end
+end
+
 local function count(from_state, to_state)
+  -- Increments as strings: a Lua number passed to redis.call is formatted with sprintf each time.
   if from_state and from_state ~= '' then
-    redis.call('HINCRBY', P.counts, from_state, -1)
+    redis.call('HINCRBY', P.counts, from_state, '-1')
   end
   if to_state and to_state ~= '' then
-    redis.call('HINCRBY', P.counts, to_state, 1)
+    redis.call('HINCRBY', P.counts, to_state, '1')
   end
 end
 
 local function event(now, fields)
-  local args = {'XADD', P.events, 'MAXLEN', '~', '100000', '*', 'ts', now}
-  for i = 1, #fields do
-    args[#args + 1] = fields[i]
-  end
-  return redis.call(unpack(args))
+  return redis.call('XADD', P.events, 'MAXLEN', '~', '100000', '*', 'ts', now, unpack(fields))
 end
 
 -- The fencing check every report (started, renew, log, complete, fail, release) passes before it
@@ -58,9 +68,9 @@ end
 -- when it is a verdict sent again for a lease that already ended that way (answered as applied,
 -- changing nothing: the first verdict stands), or else the reason it is refused (also recorded).
 local function check_lease(id, drone, token, now, report)
-  local rec = redis.call('HMGET', pkg_key(id), 'state', 'owner', 'token', 'atom', 'key', 'verdict')
+  local rec = redis.call('HMGET', pkg_key(id), 'state', 'owner', 'token', 'atom', 'key', 'verdict', 'attempt')
   local state, owner, current = rec[1], rec[2], rec[3]
-  local lease = {state = state, atom = rec[4], key = rec[5]}
+  local lease = {state = state, atom = rec[4], key = rec[5], attempt = rec[7]}
   -- Only the very verdict that was applied, under the same token, counts as sent again.
   if rec[6] == report .. ':' .. drone .. ':' .. token then
     return 'duplicate', lease
@@ -132,6 +142,7 @@ local function to_terminal(id, from_state, state, now, reason, atom)
       'ready_at', '')
   end
   unindex(id, from_state)
+  open_work(id, -1)
   -- A package that has not ended always holds its atom's entry (enqueue and retry see to that).
   redis.call('HDEL', P.active, atom)
   redis.call('SADD', terminal_key(state), id)
@@ -171,11 +182,50 @@ local function to_terminal(id, from_state, state, now, reason, atom)
         end
         redis.call('SADD', terminal_key('failed'), d)
         count('blocked', 'failed')
+        open_work(d, -1)
         event(now, {'type', 'failed', 'id', d, 'atom', d_atom, 'reason', why})
         stack[#stack + 1] = d
       end
     end
   end
+end
+
+-- A failure on a drone counts towards grounding it (the host may be broken, not the packages):
+-- DRONE-class failures with no success between, or TRANSIENT and DRONE failures with no success
+-- between within a window (a PERMANENT failure is the package's fault and does not count; a
+-- success on the drone resets both). Grounds the
+-- drone, with an event, when either streak reaches its limit (0 = that rule is off).
+-- Returns the reason it was grounded, or nil.
+local function count_drone_failure(drone, class, reason, atom, now, limit_drone, limit_any, window_ms)
+  if class == 'PERMANENT' then
+    return nil
+  end
+  local dk = drone_key(drone)
+  local b = redis.call('HMGET', dk, 'grounded', 'drone_failure_streak', 'failure_streak', 'failure_streak_since')
+  if b[1] and b[1] ~= '' then
+    return nil
+  end
+  local drone_streak = (tonumber(b[2]) or 0) + (class == 'DRONE' and 1 or 0)
+  local streak, since = (tonumber(b[3]) or 0) + 1, tonumber(b[4]) or tonumber(now)
+  if streak == 1 or tonumber(now) - since > window_ms then
+    streak, since = 1, tonumber(now)
+  end
+  local why = nil
+  if limit_drone > 0 and drone_streak >= limit_drone then
+    why = drone_streak .. ' drone failures in a row; last: ' .. atom .. ': ' .. reason
+  elseif limit_any > 0 and streak >= limit_any then
+    why = streak .. ' failures in a row within ' .. math.floor(window_ms / 60000) .. ' min; last: '
+      .. atom .. ' (' .. class .. '): ' .. reason
+  end
+  if why then
+    redis.call('HSET', dk, 'grounded', why, 'grounded_ms', now, 'drone_failure_streak', '0',
+      'failure_streak', '0', 'failure_streak_since', '')
+    event(now, {'type', 'grounded', 'drone', drone, 'reason', why})
+  else
+    redis.call('HSET', dk, 'drone_failure_streak', drone_streak, 'failure_streak', streak,
+      'failure_streak_since', since)
+  end
+  return why
 end
 
 -- Compare-and-claim: the best ready package for a drone, in this same step. First moves delayed
@@ -185,6 +235,14 @@ local function claim_for(drone, now, ttl)
   if redis.call('EXISTS', P.paused) == 1 then
     return {0, 'paused'}
   end
+  -- A grounded drone claims nothing until an operator ungrounds it; a draining one finishes what it
+  -- runs and takes nothing new. Checked here, in the claim itself, so no entry point can skip it.
+  local held = redis.call('HMGET', drone_key(drone), 'grounded', 'draining')
+  if held[1] and held[1] ~= '' then
+    return {0, 'grounded'}
+  elseif held[2] and held[2] ~= '' then
+    return {0, 'draining'}
+  end
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', P.delayed, '-inf', now, 'LIMIT', 0, 100)) do
     if redis.call('HGET', pkg_key(id), 'state') == 'delayed' then
       to_queued(id, 'delayed', now)
@@ -193,21 +251,22 @@ local function claim_for(drone, now, ttl)
     end
   end
   for _ = 1, 32 do
-    local candidates = redis.call('ZRANGE', P.ready, 0, 15)
+    -- The best candidate alone first: it is almost always the one taken, and a range of one is
+    -- cheaper to read than the sixteen looked at when its last failure was on this drone.
+    local candidates = redis.call('ZRANGE', P.ready, 0, 0)
     if #candidates == 0 then
       return {0, 'empty'}
     end
-    local chosen, rec = nil, nil
-    for _, m in ipairs(candidates) do
-      local r = redis.call('HMGET', pkg_key(id_of(m)), 'avoid', 'state', 'atom')
-      if r[1] ~= drone then
-        chosen, rec = m, r
-        break
+    local chosen = candidates[1]
+    local rec = redis.call('HMGET', pkg_key(id_of(chosen)), 'avoid', 'state', 'atom')
+    if rec[1] == drone then
+      for _, m in ipairs(redis.call('ZRANGE', P.ready, 1, 15)) do
+        local r = redis.call('HMGET', pkg_key(id_of(m)), 'avoid', 'state', 'atom')
+        if r[1] ~= drone then
+          chosen, rec = m, r
+          break
+        end
       end
-    end
-    if not chosen then
-      chosen = candidates[1]
-      rec = redis.call('HMGET', pkg_key(id_of(chosen)), 'avoid', 'state', 'atom')
     end
     local id = id_of(chosen)
     redis.call('ZREM', P.ready, chosen)

@@ -7,11 +7,15 @@ init(ARGV[1])
 local now = ARGV[2]
 
 local function forget(id, state)
-  local atom = redis.call('HGET', pkg_key(id), 'atom')
+  local rec = redis.call('HMGET', pkg_key(id), 'atom', 'attempt')
+  local atom = rec[1]
   if atom and redis.call('HGET', P.built, atom) == id then
     redis.call('HDEL', P.built, atom)
   end
-  redis.call('DEL', pkg_key(id), log_key(id), deps_key(id), dependents_key(id))
+  for attempt = 1, tonumber(rec[2] or '0') do
+    redis.call('DEL', log_key(id, attempt))
+  end
+  redis.call('DEL', pkg_key(id), deps_key(id), dependents_key(id))
   redis.call('SREM', terminal_key(state), id)
   count(state, nil)
 end

@@ -59,6 +59,7 @@ redis.call('SREM', terminal_key(state), id)
 redis.call('HSET', pk, 'attempt', 0, 'failures', 0, 'losses', 0, 'avoid', '', 'reason', '',
   'finished_ms', '', 'verdict', '')
 redis.call('HSET', P.active, atom, id)
+open_work(id, 1)
 local new_state
 if redis.call('HLEN', deps_key(id)) > 0 then
   to_blocked(id, state, now)

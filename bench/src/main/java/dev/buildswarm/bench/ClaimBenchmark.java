@@ -76,7 +76,8 @@ public final class ClaimBenchmark {
     String url = args[0];
     int workers = Integer.parseInt(args[1]);
     int jobs = Integer.parseInt(args[2]);
-    RedissonClient redis = RedisConnection.open(url, Math.max(8, workers));
+    // The coordinator's own connection settings, whatever the number of workers.
+    RedissonClient redis = RedisConnection.open(url);
     RedisKeys keys = new RedisKeys("bench-" + System.nanoTime());
     RedisJobQueue queue = new RedisJobQueue(redis, keys, new LuaScripts(redis));
     // A first round, untimed, lets the JIT compile the hot path (as in a coordinator that has run

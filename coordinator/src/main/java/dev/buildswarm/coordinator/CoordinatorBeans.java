@@ -1,11 +1,18 @@
 package dev.buildswarm.coordinator;
 
+import dev.buildswarm.dashboard.DashboardMain;
+import io.micronaut.context.annotation.Requires;
+import dev.buildswarm.coordinator.binhost.ArtifactStore;
+import dev.buildswarm.coordinator.binhost.BinhostHook;
+import dev.buildswarm.coordinator.domain.GroundingPolicy;
 import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.coordinator.drones.Dispatcher;
 import dev.buildswarm.coordinator.drones.DroneSessions;
 import dev.buildswarm.coordinator.grpc.AdminServiceEndpoint;
 import dev.buildswarm.coordinator.grpc.DroneServiceEndpoint;
 import dev.buildswarm.coordinator.grpc.GrpcServer;
+import dev.buildswarm.coordinator.grpc.OperatorTokens;
+import io.grpc.ServerInterceptors;
 import dev.buildswarm.coordinator.leases.LeaseReaper;
 import dev.buildswarm.coordinator.queue.CoordinatorSettings;
 import dev.buildswarm.coordinator.queue.SwarmService;
@@ -27,15 +34,18 @@ import jakarta.inject.Singleton;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.redisson.api.RedissonClient;
 
 /**
  * Wires the coordinator. The classes it builds are plain Java (no Micronaut in them), so they are
  * tested without a container; this factory is the only place that knows the framework.
  */
+@Requires(notEnv = DashboardMain.ENVIRONMENT)
 @Factory
 public class CoordinatorBeans {
 
@@ -56,10 +66,14 @@ public class CoordinatorBeans {
       @Value("${buildswarm.retry.base:30s}") Duration retryBase,
       @Value("${buildswarm.retry.cap:30m}") Duration retryCap,
       @Value("${buildswarm.retry.jitter:0.5}") double retryJitter,
-      @Value("${buildswarm.default-expected:10m}") Duration defaultExpected) {
+      @Value("${buildswarm.default-expected:10m}") Duration defaultExpected,
+      @Value("${buildswarm.grounding.drone-failures-in-row:3}") int groundAfterDroneFailures,
+      @Value("${buildswarm.grounding.failures-in-row:6}") int groundAfterFailures,
+      @Value("${buildswarm.grounding.window:30m}") Duration groundingWindow) {
     return new CoordinatorSettings(
         swarm, leaseTtl, heartbeat, reap, maxLosses, logKeepLines,
-        new RetryPolicy(maxAttempts, retryBase, retryCap, retryJitter), defaultExpected);
+        new RetryPolicy(maxAttempts, retryBase, retryCap, retryJitter), defaultExpected,
+        new GroundingPolicy(groundAfterDroneFailures, groundAfterFailures, groundingWindow));
   }
 
   @Singleton
@@ -71,6 +85,21 @@ public class CoordinatorBeans {
   @Singleton
   RedisKeys keys(CoordinatorSettings settings) {
     return new RedisKeys(settings.swarm());
+  }
+
+  /** Where uploaded binary packages go; served at /binhost/. */
+  @Singleton
+  ArtifactStore artifactStore(
+      @Value("${buildswarm.binhost.dir:binhost}") String dir,
+      @Value("${buildswarm.binhost.max-concurrent-uploads:4}") int maxUploads,
+      @Value("${buildswarm.binhost.min-free-mb:1024}") long minFreeMb) {
+    return new ArtifactStore(Path.of(dir), maxUploads, minFreeMb << 20);
+  }
+
+  @Singleton
+  @Bean(preDestroy = "close")
+  BinhostHook binhostHook(ArtifactStore store, @Value("${buildswarm.binhost.hook:auto}") String hook) {
+    return new BinhostHook(hook, store.root());
   }
 
   @Singleton
@@ -129,6 +158,9 @@ public class CoordinatorBeans {
       DroneSessions sessions,
       Dispatcher dispatcher,
       Clock clock,
+      ArtifactStore artifacts,
+      BinhostHook hook,
+      @Value("${buildswarm.operator-tokens:}") List<String> operatorTokens,
       @Value("${buildswarm.grpc.host:127.0.0.1}") String host,
       @Value("${buildswarm.grpc.port:7420}") int port) {
     String id = coordinatorId();
@@ -136,8 +168,32 @@ public class CoordinatorBeans {
         host,
         port,
         List.of(
-            new DroneServiceEndpoint(service, sessions, dispatcher, id, CoordinatorMain.version(), clock),
-            new AdminServiceEndpoint(service)));
+            new DroneServiceEndpoint(
+                    service, sessions, dispatcher, id, CoordinatorMain.version(), clock, artifacts, hook)
+                .bindService(),
+            ServerInterceptors.intercept(new AdminServiceEndpoint(service), new OperatorTokens(operatorTokens))));
+  }
+
+  /**
+   * The dashboard in this process when {@code buildswarm.dashboard.embedded} is true (env
+   * BUILDSWARM_DASHBOARD_EMBEDDED), on {@code BUILDSWARM_DASHBOARD_HOST}/{@code _PORT}.
+   */
+  @Context
+  @Bean(preDestroy = "close")
+  EmbeddedDashboard.Maybe embeddedDashboard(
+      GrpcServer grpc,
+      @Value("${buildswarm.dashboard.embedded:false}") boolean embedded,
+      @Value("${buildswarm.dashboard.host:127.0.0.1}") String host,
+      @Value("${buildswarm.dashboard.port:7422}") int port,
+      @Value("${buildswarm.redis-url:`redis://127.0.0.1:6379`}") String redisUrl,
+      @Value("${buildswarm.swarm:local}") String swarm,
+      @Value("${buildswarm.heartbeat-interval:5s}") String heartbeat,
+      @Value("${buildswarm.dashboard.operator-token:}") String token) {
+    if (!embedded) {
+      return new EmbeddedDashboard.Maybe(Optional.empty());
+    }
+    return new EmbeddedDashboard.Maybe(
+        Optional.of(EmbeddedDashboard.start(host, port, redisUrl, swarm, heartbeat, "localhost:" + grpc.port(), token)));
   }
 
   @Context

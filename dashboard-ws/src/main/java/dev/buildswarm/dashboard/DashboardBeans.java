@@ -1,10 +1,14 @@
 package dev.buildswarm.dashboard;
 
+import io.micronaut.context.annotation.Requires;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.buildswarm.dashboard.actions.CoordinatorAdmin;
+import dev.buildswarm.dashboard.actions.OperatorActions;
+import dev.buildswarm.dashboard.feed.EventPages;
 import dev.buildswarm.dashboard.feed.SnapshotFeed;
 import dev.buildswarm.dashboard.feed.SnapshotReader;
 import dev.buildswarm.redis.RedisConnection;
 import dev.buildswarm.redis.RedisKeys;
-import dev.buildswarm.redis.SwarmReader;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Value;
@@ -14,6 +18,7 @@ import java.time.Duration;
 import org.redisson.api.RedissonClient;
 
 /** Wires the dashboard; the only class here that knows Micronaut's DI. */
+@Requires(env = DashboardMain.ENVIRONMENT)
 @Factory
 public class DashboardBeans {
 
@@ -24,18 +29,45 @@ public class DashboardBeans {
   }
 
   @Singleton
+  RedisKeys keys(@Value("${buildswarm.swarm:local}") String swarm) {
+    return new RedisKeys(swarm);
+  }
+
+  @Singleton
   @Bean(preDestroy = "close")
   SnapshotFeed feed(
       RedissonClient redis,
-      @Value("${buildswarm.swarm:local}") String swarm,
+      RedisKeys keys,
       @Value("${buildswarm.heartbeat-interval:5s}") Duration heartbeat,
-      @Value("${buildswarm.dashboard.interval:300ms}") Duration interval) {
+      @Value("${buildswarm.dashboard.interval:250ms}") Duration interval,
+      @Value("${buildswarm.dashboard.slow-interval:3s}") Duration slowInterval,
+      @Value("${buildswarm.dashboard.utilisation-step:30s}") Duration utilisationStep) {
     SnapshotReader reader =
         new SnapshotReader(
-            new SwarmReader(redis, new RedisKeys(swarm)),
-            swarm,
-            Clock.systemUTC(),
-            heartbeat.multipliedBy(3).toMillis());
-    return new SnapshotFeed(reader, interval);
+            redis, keys, Clock.systemUTC(), heartbeat.multipliedBy(3).toMillis(), slowInterval, utilisationStep);
+    // A plain mapper, not Micronaut's (which leaves out empty lists): the page and the deltas rely
+    // on every section being present.
+    return new SnapshotFeed(reader::read, new ObjectMapper(), interval);
+  }
+
+  @Singleton
+  EventPages eventPages(RedissonClient redis, RedisKeys keys) {
+    return new EventPages(redis, keys);
+  }
+
+  @Singleton
+  @Bean(preDestroy = "close")
+  CoordinatorAdmin coordinatorAdmin(
+      @Value("${buildswarm.dashboard.coordinator:`localhost:7420`}") String target,
+      @Value("${buildswarm.dashboard.operator-token:}") String token) {
+    // The page's operator token is also the dashboard's credential on the admin API.
+    return new CoordinatorAdmin(target, token);
+  }
+
+  /** Read-only unless {@code buildswarm.dashboard.operator-token} is set. */
+  @Singleton
+  OperatorActions operatorActions(
+      @Value("${buildswarm.dashboard.operator-token:}") String token, CoordinatorAdmin admin) {
+    return new OperatorActions(token, admin);
   }
 }

@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.buildswarm.redis.DroneBucket;
+import dev.buildswarm.dashboard.feed.SnapshotDelta;
 import dev.buildswarm.redis.RedisConnection;
 import dev.buildswarm.redis.RedisKeys;
 import dev.buildswarm.testredis.RealRedis;
@@ -16,39 +15,37 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
-import java.time.Duration;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.redisson.api.RedissonClient;
 
-/** The dashboard service against a real Redis, read over real HTTP and WebSocket. */
+/** The dashboard's WebSocket protocol against a real Redis, over a real WebSocket. */
 @RealRedis
 class DashboardIT {
   private EmbeddedServer server;
   private RedissonClient redis;
-  private RedisKeys keys;
+  private SwarmWriter swarm;
 
   @BeforeEach
   void start(RedisEndpoint endpoint) {
-    String swarm = endpoint.swarm() + "-" + System.nanoTime();
-    keys = new RedisKeys(swarm);
+    String name = endpoint.swarm() + "-" + System.nanoTime();
     redis = RedisConnection.open(endpoint.url());
+    swarm = new SwarmWriter(redis, new RedisKeys(name));
     server =
         ApplicationContext.run(
             EmbeddedServer.class,
             Map.of(
                 "micronaut.server.port", -1,
                 "buildswarm.redis-url", endpoint.url(),
-                "buildswarm.swarm", swarm,
-                "buildswarm.dashboard.interval", "50ms"));
+                "buildswarm.swarm", name,
+                "buildswarm.dashboard.interval", "250ms",
+                "buildswarm.dashboard.slow-interval", "250ms"),
+            DashboardMain.ENVIRONMENT);
   }
 
   @AfterEach
@@ -57,18 +54,22 @@ class DashboardIT {
     redis.shutdown();
   }
 
-  /** What a drone session writes: its own bucket only. */
-  private void bucket(String name, String state, String running) {
-    Map<String, String> fields = new HashMap<>();
-    fields.put(DroneBucket.NAME, name);
-    fields.put(DroneBucket.STATE, state);
-    fields.put(DroneBucket.CORES, "8");
-    fields.put(DroneBucket.SLOTS, "2");
-    fields.put(DroneBucket.RUNNING, running);
-    fields.put(DroneBucket.VERSION, "test");
-    fields.put(DroneBucket.LAST_HEARTBEAT_MS, String.valueOf(System.currentTimeMillis()));
-    redis.<String, String>getMap(keys.droneBucket(name)).putAll(fields);
-    redis.<String>getSet(keys.droneIndex()).add(name);
+  /** Applies deltas in order until {@code done} holds for the view; fails on a sequence gap. */
+  private static JsonNode follow(FeedClient feed, JsonNode view, Predicate<JsonNode> done) throws Exception {
+    JsonNode current = view;
+    long deadline = System.nanoTime() + 15_000_000_000L;
+    while (!done.test(current)) {
+      assertTrue(System.nanoTime() < deadline, "the view never reached the expected state: " + current);
+      JsonNode delta = feed.next(10);
+      assertEquals("delta", delta.get("type").asText());
+      assertEquals(current.get("seq").asLong() + 1, delta.get("seq").asLong(), "deltas come in sequence");
+      current = SnapshotDelta.apply(current, delta);
+    }
+    return current;
+  }
+
+  private static boolean hasDrones(JsonNode view, int n) {
+    return view.get("drones").size() == n;
   }
 
   @Test
@@ -78,64 +79,135 @@ class DashboardIT {
             .send(HttpRequest.newBuilder(URI.create(server.getURL() + "/")).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, page.statusCode());
     assertTrue(page.body().contains("<title>buildswarm</title>"));
-    assertTrue(page.body().contains("/ws"));
   }
 
   @Test
-  void snapshotsMergeEveryDronesOwnBucket() throws Exception {
-    BlockingQueue<String> messages = new LinkedBlockingQueue<>();
-    WebSocket ws =
-        HttpClient.newHttpClient()
-            .newWebSocketBuilder()
-            .buildAsync(
-                URI.create("ws://localhost:" + server.getPort() + "/ws"),
-                new WebSocket.Listener() {
-                  private final StringBuilder partial = new StringBuilder();
+  void snapshotOnConnectThenDeltasRebuildWhatAFreshSnapshotShows() throws Exception {
+    try (FeedClient feed = new FeedClient(server.getPort())) {
+      JsonNode view = feed.next(10);
+      assertEquals("snapshot", view.get("type").asText());
 
-                  @Override
-                  public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                    partial.append(data);
-                    if (last) {
-                      messages.add(partial.toString());
-                      partial.setLength(0);
-                    }
-                    socket.request(1);
-                    return null;
-                  }
-                })
-            .get(10, TimeUnit.SECONDS);
-    ObjectMapper json = new ObjectMapper();
-    JsonNode first = json.readTree(messages.poll(10, TimeUnit.SECONDS));
-    assertEquals("snapshot", first.get("type").asText());
+      // Eight drones report within the same few milliseconds (lesson 4): each owns its bucket.
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < 8; i++) {
+        swarm.drone("drone-" + i, 8, 2, i % 2 == 0 ? List.of((i + 1) + "=app-misc/p" + i + "-1") : List.of(), now);
+      }
+      view = follow(feed, view, v -> hasDrones(v, 8));
+      for (int i = 0; i < 8; i++) {
+        JsonNode drone = view.get("drones").get(i);
+        assertEquals("drone-" + i, drone.get("name").asText());
+        assertEquals(i % 2 == 0 ? "building" : "idle", drone.get("state").asText());
+        if (i % 2 == 0) {
+          assertEquals("app-misc/p" + i + "-1", drone.get("running").get(0).get("atom").asText());
+        }
+      }
+      assertEquals(
+          "Queue: 0 packages · Drones: 4 active, 4 idle, 0 grounded · Cores: 32 active · IDLE",
+          view.get("summary").get("header").asText());
 
-    // Eight drones report at (nearly) the same instant: every one shows, each with its own state.
-    for (int i = 0; i < 8; i++) {
-      bucket("drone-" + i, i % 2 == 0 ? "building" : "idle", i % 2 == 0 ? (i + 1) + "=app-misc/p" + i + "-1" : "");
-    }
-    JsonNode seen = null;
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (System.nanoTime() < deadline) {
-      String message = messages.poll(1, TimeUnit.SECONDS);
-      if (message == null) {
-        continue;
+      // The same view, asked for afresh: equal to the one rebuilt from deltas at the same seq.
+      feed.send("{\"type\":\"resync\"}");
+      JsonNode fresh = null;
+      while (fresh == null || fresh.get("seq").asLong() > view.get("seq").asLong()) {
+        JsonNode message = feed.next(10);
+        if (message.get("type").asText().equals("snapshot")) {
+          fresh = message;
+        } else if (message.get("seq").asLong() == view.get("seq").asLong() + 1) {
+          view = SnapshotDelta.apply(view, message);
+        }
       }
-      JsonNode snap = json.readTree(message);
-      if (snap.get("drones").size() == 8) {
-        seen = snap;
-        break;
+      assertEquals(fresh.get("seq").asLong(), view.get("seq").asLong());
+      for (String section : List.of("swarm", "summary", "packages", "queue", "drones", "failed", "events", "throughput", "utilisation")) {
+        assertEquals(fresh.get(section), view.get(section), section);
       }
+      assertEquals(fresh.get("atMs").asLong(), view.get("atMs").asLong());
     }
-    assertTrue(seen != null, "a snapshot with all eight drones arrived");
-    for (int i = 0; i < 8; i++) {
-      JsonNode drone = seen.get("drones").get(i);
-      assertEquals("drone-" + i, drone.get("name").asText());
-      assertEquals(i % 2 == 0 ? "building" : "idle", drone.get("state").asText());
-      if (i % 2 == 0) {
-        assertEquals((i + 1) + "=app-misc/p" + i + "-1", drone.get("running").get(0).asText());
+  }
+
+  @Test
+  void aMissedSequenceNumberIsAnsweredWithAFreshSnapshot() throws Exception {
+    try (FeedClient feed = new FeedClient(server.getPort())) {
+      JsonNode view = feed.next(10);
+      long now = System.currentTimeMillis();
+      swarm.drone("early", 4, 1, List.of(), now);
+      view = follow(feed, view, v -> hasDrones(v, 1));
+
+      // This client loses the delta that carries "missed" (as if the message had been dropped)...
+      swarm.drone("missed", 4, 1, List.of(), now);
+      JsonNode lost;
+      do {
+        lost = feed.next(10);
+      } while (lost.get("drones").get("upsert").isEmpty());
+      assertEquals("missed", lost.get("drones").get("upsert").get(0).get("name").asText());
+
+      // ...sees the next one out of sequence, asks for a snapshot, and gets one with everything.
+      JsonNode next = feed.next(10);
+      assertEquals(view.get("seq").asLong() + 2, next.get("seq").asLong(), "a gap the client can see");
+      feed.send("{\"type\":\"resync\"}");
+      JsonNode fresh;
+      do {
+        fresh = feed.next(10);
+      } while (!fresh.get("type").asText().equals("snapshot"));
+      assertTrue(fresh.get("seq").asLong() >= next.get("seq").asLong());
+      List<String> names = new ArrayList<>();
+      fresh.get("drones").forEach(d -> names.add(d.get("name").asText()));
+      assertEquals(List.of("early", "missed"), names);
+    }
+  }
+
+  @Test
+  void manyReportsInASecondAreCoalescedIntoAFewDeltas() throws Exception {
+    try (FeedClient feed = new FeedClient(server.getPort())) {
+      feed.next(10);
+      long start = System.currentTimeMillis();
+      // 40 drones heartbeat every 20 ms for 2 s: 4,000 bucket writes.
+      for (int round = 0; round < 100; round++) {
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 40; i++) {
+          swarm.drone("d" + i, 4, 1, List.of(), now);
+        }
+        Thread.sleep(Math.max(0, start + round * 20L - System.currentTimeMillis()));
       }
+      long elapsed = System.currentTimeMillis() - start;
+      int deltas = 0;
+      long lastSeq = -1;
+      while (true) {
+        JsonNode delta;
+        try {
+          delta = feed.next(1);
+        } catch (AssertionError quiet) {
+          break;
+        }
+        assertTrue(lastSeq < 0 || delta.get("seq").asLong() == lastSeq + 1, "in sequence");
+        lastSeq = delta.get("seq").asLong();
+        deltas++;
+        if (deltas > 100) {
+          break;
+        }
+      }
+      // At most one per 250 ms interval while the writes went on, plus the keep-alives after.
+      assertTrue(deltas <= elapsed / 250 + 6, deltas + " deltas for " + elapsed + " ms of writes");
     }
-    assertEquals(4, seen.get("summary").get("building").asInt());
-    assertEquals(32, seen.get("summary").get("coresActive").asInt());
-    ws.abort();
+  }
+
+  @Test
+  void aFailedPackageComesWithItsReasonAndTheEndOfItsLog() throws Exception {
+    long now = System.currentTimeMillis();
+    swarm.pkg("7", "=dev-libs/broken-1.0", "failed", 60_000, now,
+        Map.of("reason", "compile error: foo.c:12: syntax error", "drone", "drone-1", "last_class", "PERMANENT",
+            "finished_ms", String.valueOf(now)));
+    swarm.log("7", ">>> Compiling source\nmake: *** [foo.o] Error 1\n", " * ERROR: dev-libs/broken-1.0::gentoo failed\n");
+    swarm.event(now, "type", "failed", "id", "7", "atom", "=dev-libs/broken-1.0", "drone", "drone-1", "reason",
+        "compile error: foo.c:12: syntax error");
+    try (FeedClient feed = new FeedClient(server.getPort())) {
+      JsonNode view = follow(feed, feed.next(10), v -> v.get("failed").get("newest").size() == 1);
+      JsonNode failed = view.get("failed").get("newest").get(0);
+      assertEquals("=dev-libs/broken-1.0", failed.get("atom").asText());
+      assertEquals("compile error: foo.c:12: syntax error", failed.get("reason").asText());
+      assertEquals(" * ERROR: dev-libs/broken-1.0::gentoo failed", failed.get("logTail").get(2).asText());
+      assertEquals(1, view.get("failed").get("total").asLong());
+      assertEquals("failed", view.get("events").get(0).get("fields").get("type").asText());
+      assertEquals(1, view.get("throughput").get(59).get("failed").asLong());
+    }
   }
 }

@@ -22,6 +22,9 @@ import java.util.Map;
  * @param buildTimeout the longest a build may run
  * @param killGrace time between SIGTERM and SIGKILL
  * @param version this drone's software version
+ * @param capabilities what the host is, beyond what the drone finds itself (arch, profile)
+ * @param silenceTimeout a build that prints nothing for this long is ended; zero: never
+ * @param logLimitBytes build output streamed to the coordinator per build, at most
  */
 public record DroneConfig(
     String name,
@@ -37,10 +40,20 @@ public record DroneConfig(
     Map<String, String> extraEnvironment,
     Duration buildTimeout,
     Duration killGrace,
-    String version) {
+    String version,
+    Map<String, String> capabilities,
+    Duration silenceTimeout,
+    long logLimitBytes) {
 
   public DroneConfig {
     extraEnvironment = Map.copyOf(extraEnvironment);
+    capabilities = Map.copyOf(capabilities);
+    if (silenceTimeout.isNegative()) {
+      throw new IllegalArgumentException("--silence-timeout must not be negative, got " + silenceTimeout);
+    }
+    if (logLimitBytes < 1024) {
+      throw new IllegalArgumentException("--log-limit must be at least 1024 bytes, got " + logLimitBytes);
+    }
     if (cores < 1) {
       throw new IllegalArgumentException("--cores must be at least 1, got " + cores);
     }

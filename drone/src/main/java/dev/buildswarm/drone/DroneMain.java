@@ -3,7 +3,11 @@ package dev.buildswarm.drone;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildswarm.drone.runner.BuildTemplate;
+import dev.buildswarm.drone.runner.LeftoverBuilds;
 import dev.buildswarm.drone.worker.DroneAgent;
+import dev.buildswarm.singleinstance.AlreadyRunningException;
+import dev.buildswarm.singleinstance.DefaultPidfile;
+import dev.buildswarm.singleinstance.PidfileGuard;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -15,6 +19,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,6 +32,7 @@ import picocli.CommandLine.Option;
     versionProvider = DroneMain.Version.class,
     description = "Runs a buildswarm drone: claims packages from the coordinator and builds them.")
 public final class DroneMain implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(DroneMain.class);
 
   @Option(
       names = "--coordinator",
@@ -65,7 +72,7 @@ public final class DroneMain implements Callable<Integer> {
   @Option(names = "--makeopts", description = "MAKEOPTS for builds (default: -j<cores>).")
   String makeopts;
 
-  @Option(names = "--env", description = "Extra build environment, KEY=VALUE; repeatable.")
+  @Option(names = "--env", split = "\\|", description = "Extra build environment, KEY=VALUE; repeatable.")
   Map<String, String> env = new LinkedHashMap<>();
 
   @Option(
@@ -82,21 +89,153 @@ public final class DroneMain implements Callable<Integer> {
       description = "Time between SIGTERM and SIGKILL when a build is stopped (default ${DEFAULT-VALUE}).")
   Duration killGrace;
 
+  @Option(
+      names = "--silence-timeout",
+      defaultValue = "2h",
+      converter = DurationConverter.class,
+      description = "End a build that prints nothing for this long; 0 = never (default ${DEFAULT-VALUE}).")
+  Duration silenceTimeout;
+
+  @Option(
+      names = "--log-limit",
+      defaultValue = "8388608",
+      description = "Bytes of build output streamed per build; past it, one truncation line (default ${DEFAULT-VALUE}).")
+  long logLimit;
+
+  @Option(
+      names = "--capability",
+      split = "\\|",
+      description = "What this host is, KEY=VALUE, e.g. profile=default/linux/amd64/23.0; repeatable. arch and"
+          + " profile are found by themselves.")
+  Map<String, String> capabilities = new LinkedHashMap<>();
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "A properties file of defaults for these options, one per line as NAME=VALUE, NAME being the"
+              + " option's long name without dashes (coordinator=build-master:7420, slots=2,"
+              + " env=FEATURES=-test|USE=-doc). Options given on the command line win.")
+  Path configFile;
+
+  @Option(
+      names = "--pidfile",
+      description =
+          "The single-instance guard: a second drone with the same pidfile refuses to start"
+              + " (default: $XDG_RUNTIME_DIR/buildswarm-drone-<name>.pid, or /tmp/... without"
+              + " XDG_RUNTIME_DIR).")
+  Path pidfile;
+
+  @Option(
+      names = "--takeover",
+      description =
+          "If another drone holds the pidfile, stop it (SIGTERM, then SIGKILL after"
+              + " --takeover-grace) and take its place.")
+  boolean takeover;
+
+  @Option(
+      names = "--takeover-grace",
+      converter = DurationConverter.class,
+      description =
+          "With --takeover, how long the old drone may take to give its builds back before SIGKILL"
+              + " (default: --kill-grace + 15s, 45s with the default --kill-grace).")
+  Duration takeoverGrace;
+
   public static void main(String[] args) {
-    System.exit(new CommandLine(new DroneMain()).execute(args));
+    System.exit(commandLine(args).execute(args));
+  }
+
+  /** The command line, with the defaults of {@code --config FILE} when given. */
+  static CommandLine commandLine(String[] args) {
+    CommandLine cli = new CommandLine(new DroneMain());
+    for (int i = 0; i < args.length; i++) {
+      String file = null;
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        file = args[i + 1];
+      } else if (args[i].startsWith("--config=")) {
+        file = args[i].substring("--config=".length());
+      }
+      if (file != null) {
+        cli.setDefaultValueProvider(new ConfigFile(Path.of(file)));
+      }
+    }
+    return cli;
+  }
+
+  /** Defaults from a properties file; a missing or unreadable file is an error naming it. */
+  static final class ConfigFile implements CommandLine.IDefaultValueProvider {
+    private final Path path;
+    private Properties properties;
+
+    ConfigFile(Path path) {
+      this.path = path;
+    }
+
+    @Override
+    public String defaultValue(CommandLine.Model.ArgSpec arg) {
+      if (!(arg instanceof CommandLine.Model.OptionSpec option)) {
+        return null;
+      }
+      if (properties == null) {
+        properties = new Properties();
+        try (java.io.Reader in = java.nio.file.Files.newBufferedReader(path)) {
+          properties.load(in);
+        } catch (IOException e) {
+          throw new CommandLine.InitializationException("cannot read --config " + path + ": " + e.getMessage());
+        }
+        for (String key : properties.stringPropertyNames()) {
+          if (option.command().findOption(key) == null || key.equals("config")) {
+            throw new CommandLine.InitializationException(
+                "--config " + path + ": unknown setting '" + key + "' (use an option's long name without dashes)");
+          }
+        }
+      }
+      return properties.getProperty(option.longestName().replaceFirst("^--", ""));
+    }
   }
 
   @Override
   public Integer call() throws Exception {
     DroneConfig config = config();
-    DroneAgent agent = new DroneAgent(config);
+    if (takeoverGrace != null && takeoverGrace.isNegative()) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--takeover-grace must not be negative");
+    }
+    // The guard comes before anything that talks to the coordinator or starts a build.
+    PidfileGuard guard;
+    Path file = pidfile != null ? pidfile : DefaultPidfile.forInstance("drone", config.name());
+    try {
+      guard =
+          takeover
+              ? PidfileGuard.takeOver(file, takeoverGrace != null ? takeoverGrace : killGrace.plusSeconds(15))
+              : PidfileGuard.acquire(file);
+    } catch (AlreadyRunningException e) {
+      System.err.println("buildswarm-drone " + config.name() + " NOT STARTED: " + e.getMessage());
+      return PidfileGuard.EXIT_ALREADY_RUNNING;
+    } catch (IOException e) {
+      System.err.println("buildswarm-drone " + config.name() + " NOT STARTED: cannot use the pidfile " + file + ": " + e);
+      return 1;
+    }
+    LOG.info("drone {} holds the pidfile {} (pid {})", config.name(), guard.pidfile(), guard.pid());
+    // Builds a drone of this name left running when it died are ended before new ones start.
+    LeftoverBuilds leftovers = new LeftoverBuilds(guard.pidfile().resolveSibling(guard.pidfile().getFileName() + ".builds"));
+    int ended = leftovers.endLeftovers(killGrace);
+    if (ended > 0) {
+      LOG.warn("ended {} builds a previous drone {} left running", ended, config.name());
+    }
+    DroneAgent agent = new DroneAgent(config, leftovers);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  agent.close();
-                  stopped.countDown();
+                  try {
+                    agent.close();
+                  } finally {
+                    // Released only once the builds are given back: a successor taking over
+                    // must not start while this drone still reports.
+                    guard.close();
+                    stopped.countDown();
+                  }
                 },
                 "drone-shutdown"));
     agent.start();
@@ -135,13 +274,25 @@ public final class DroneMain implements Callable<Integer> {
           env,
           buildTimeout,
           killGrace,
-          version());
+          version(),
+          capabilities,
+          silenceTimeout,
+          logLimit);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }
   }
 
+  /**
+   * This build's version: the system property {@code buildswarm.version} when set (a release's
+   * {@code bin/} launchers pass the release's {@code VERSION} file there, so a release stamped at
+   * packaging time reports that stamp), else the filtered {@code version.properties}.
+   */
   static String version() {
+    String stamped = System.getProperty("buildswarm.version", "").strip();
+    if (!stamped.isEmpty()) {
+      return stamped;
+    }
     try (InputStream in = DroneMain.class.getResourceAsStream("version.properties")) {
       Properties p = new Properties();
       if (in != null) {

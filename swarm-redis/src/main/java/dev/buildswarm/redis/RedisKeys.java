@@ -36,9 +36,9 @@ public final class RedisKeys {
     return prefix + "pkg:" + packageId;
   }
 
-  /** List: the package's build output, newest last, capped (see append_log.lua). */
-  public String log(String packageId) {
-    return prefix + "log:" + packageId;
+  /** List: one attempt's build output, newest last, capped (see append_log.lua). */
+  public String log(String packageId, int attempt) {
+    return prefix + "log:" + packageId + ":" + attempt;
   }
 
   /** String counter: the last package id handed out. */

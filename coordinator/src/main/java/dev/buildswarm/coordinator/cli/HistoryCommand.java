@@ -11,14 +11,18 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code swarm history ...}: recorded build durations, which schedule the longest builds first. */
 @Command(
     name = "history",
+    footer = {"", "Example:", "  swarm history show"},
     mixinStandardHelpOptions = true,
     description = "Recorded build durations per package.",
     subcommands = {HistoryCommand.Import.class, HistoryCommand.Show.class})
@@ -31,7 +35,7 @@ final class HistoryCommand implements Runnable {
   }
 
   /** {@code swarm history import EMERGE_LOG}. */
-  @Command(name = "import", mixinStandardHelpOptions = true, description = "Learn build durations from a Portage emerge.log.")
+  @Command(name = "import", mixinStandardHelpOptions = true, footer = {"", "Example:", "  swarm history import /var/log/emerge.log"}, description = "Learn build durations from a Portage emerge.log.")
   static final class Import implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -52,6 +56,12 @@ final class HistoryCommand implements Runnable {
       try {
         ImportHistoryReply reply =
             SwarmCli.admin(channel).importHistory(ImportHistoryRequest.newBuilder().setEmergeLog(text).build());
+        if (SwarmCli.json(spec)) {
+          SwarmCli.printJson(
+              spec,
+              Map.of("recorded", reply.getRecorded(), "packages", reply.getPackages(), "skipped", reply.getSkipped()));
+          return 0;
+        }
         spec.commandLine()
             .getOut()
             .printf(
@@ -65,7 +75,7 @@ final class HistoryCommand implements Runnable {
   }
 
   /** {@code swarm history show [CAT/PKG]}. */
-  @Command(name = "show", mixinStandardHelpOptions = true, description = "Expected build time per package.")
+  @Command(name = "show", mixinStandardHelpOptions = true, footer = {"", "Example:", "  swarm history show sys-devel/gcc"}, description = "Expected build time per package.")
   static final class Show implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -79,6 +89,14 @@ final class HistoryCommand implements Runnable {
         HistoryReply reply =
             SwarmCli.admin(channel).history(HistoryRequest.newBuilder().setKey(key == null ? "" : key).build());
         PrintWriter out = spec.commandLine().getOut();
+        if (SwarmCli.json(spec)) {
+          List<Map<String, Object>> rows = new ArrayList<>();
+          for (PackageHistory h : reply.getPackagesList()) {
+            rows.add(Map.of("package", h.getKey(), "expected_ms", h.getExpectedMs(), "builds", h.getBuilds()));
+          }
+          SwarmCli.printJson(spec, Map.of("history", rows));
+          return reply.getPackagesCount() == 0 && key != null ? SwarmCli.EXIT_REFUSED : 0;
+        }
         if (reply.getPackagesCount() == 0) {
           out.println(key == null ? "no build history recorded" : "no build history for " + key);
           return key == null ? 0 : SwarmCli.EXIT_REFUSED;

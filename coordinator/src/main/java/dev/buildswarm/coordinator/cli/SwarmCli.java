@@ -3,9 +3,17 @@ package dev.buildswarm.coordinator.cli;
 import dev.buildswarm.coordinator.CoordinatorMain;
 import dev.buildswarm.proto.v1.AdminServiceGrpc;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
+import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,7 +26,18 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = SwarmCli.Version.class,
     description = "Drives a buildswarm: queue packages, watch drones and progress.",
-    subcommands = {QueueCommand.class, StatusCommand.class, HistoryCommand.class})
+    subcommands = {
+      QueueCommand.class,
+      StatusCommand.class,
+      DronesCommand.class,
+      DroneCommand.class,
+      WatchCommand.class,
+      LogsCommand.class,
+      EventsCommand.class,
+      HistoryCommand.class,
+      ArtifactsCommand.class,
+      CompletionCommand.class
+    })
 public final class SwarmCli implements Runnable {
 
   /** Exit codes: 0 fine, 1 the swarm said no, 2 bad input, 3 coordinator unreachable. */
@@ -30,11 +49,46 @@ public final class SwarmCli implements Runnable {
   @Option(
       names = "--coordinator",
       scope = ScopeType.INHERIT,
-      defaultValue = "${env:BUILDSWARM_COORDINATOR:-localhost:7420}",
-      description = "Coordinator gRPC address host:port (default ${DEFAULT-VALUE}; env BUILDSWARM_COORDINATOR).")
+      description =
+          "Coordinator gRPC address host:port (else env BUILDSWARM_COORDINATOR, else coordinator= in the"
+              + " config file, else localhost:7420).")
   String coordinator;
 
+  @Option(
+      names = "--token",
+      scope = ScopeType.INHERIT,
+      description =
+          "Operator token, for a coordinator that asks for one (else env BUILDSWARM_TOKEN, else token= in"
+              + " the config file).")
+  String token;
+
+  @Option(
+      names = "--config",
+      scope = ScopeType.INHERIT,
+      paramLabel = "FILE",
+      description =
+          "Properties file with coordinator= and token= (else env BUILDSWARM_CLI_CONFIG, else"
+              + " ~/.config/buildswarm/swarm.properties when it exists).")
+  Path config;
+
+  /** The channel {@link #call} uses, opened on its first call; closed by {@link #run}. */
+  private ManagedChannel shared;
+
+  /** The coordinator address the command used, once resolved (for messages). */
+  private String target = "localhost:7420";
+
+  @Option(
+      names = "--json",
+      scope = ScopeType.INHERIT,
+      description = "Print JSON (one object, or one per line for streams) instead of text, for scripts.")
+  boolean json;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Whether the command line asked for JSON output. */
+  static boolean json(CommandLine.Model.CommandSpec spec) {
+    return ((SwarmCli) spec.root().userObject()).json;
+  }
 
   public static void main(String[] args) {
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -47,16 +101,32 @@ public final class SwarmCli implements Runnable {
     cli.setErr(err);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
+          if (e instanceof StatusRuntimeException status
+              && String.valueOf(status.getStatus().getDescription()).startsWith("coordinator could not serve")) {
+            // Reached, but it failed (Redis down, say): not "unreachable".
+            err.println("swarm: " + status.getStatus().getDescription());
+            return EXIT_REFUSED;
+          }
           if (e instanceof StatusRuntimeException status) {
             return switch (status.getStatus().getCode()) {
+              case UNAUTHENTICATED -> {
+                err.println(
+                    "swarm: " + status.getStatus().getDescription()
+                        + " (give it with --token, BUILDSWARM_TOKEN or token= in the config file)");
+                yield EXIT_REFUSED;
+              }
               case INVALID_ARGUMENT -> {
+                err.println("swarm: " + status.getStatus().getDescription());
+                yield EXIT_BAD_INPUT;
+              }
+              case NOT_FOUND -> {
                 err.println("swarm: " + status.getStatus().getDescription());
                 yield EXIT_BAD_INPUT;
               }
               case UNAVAILABLE, DEADLINE_EXCEEDED -> {
                 err.println(
                     "swarm: cannot reach the coordinator at "
-                        + ((SwarmCli) commandLine.getCommandSpec().root().userObject()).coordinator
+                        + ((SwarmCli) commandLine.getCommandSpec().root().userObject()).target
                         + " ("
                         + status.getStatus().getDescription()
                         + "); is it running? Set --coordinator or BUILDSWARM_COORDINATOR.");
@@ -70,7 +140,14 @@ public final class SwarmCli implements Runnable {
           }
           throw e;
         });
-    return cli.execute(args);
+    try {
+      return cli.execute(args);
+    } finally {
+      SwarmCli root = cli.getCommand();
+      if (root.shared != null) {
+        close(root.shared);
+      }
+    }
   }
 
   @Override
@@ -80,12 +157,75 @@ public final class SwarmCli implements Runnable {
 
   /** Opens a channel to the coordinator; the caller closes it. */
   static ManagedChannel channel(CommandLine.Model.CommandSpec spec) {
-    String target = ((SwarmCli) spec.root().userObject()).coordinator;
-    return NettyChannelBuilder.forTarget(target).usePlaintext().build();
+    SwarmCli root = (SwarmCli) spec.root().userObject();
+    Properties file = root.configFile(spec);
+    String target = first(root.coordinator, System.getenv("BUILDSWARM_COORDINATOR"), file.getProperty("coordinator"), "localhost:7420");
+    root.target = target;
+    String token = first(root.token, System.getenv("BUILDSWARM_TOKEN"), file.getProperty("token"), "");
+    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target).usePlaintext();
+    if (!token.isBlank()) {
+      Metadata headers = new Metadata();
+      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token.strip());
+      builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+    return builder.build();
+  }
+
+  private static String first(String... values) {
+    for (String v : values) {
+      if (v != null && !v.isBlank()) {
+        return v.strip();
+      }
+    }
+    return "";
+  }
+
+  /** The CLI's config file: --config, else BUILDSWARM_CLI_CONFIG, else the user's when present. */
+  private Properties configFile(CommandLine.Model.CommandSpec spec) {
+    Path path = config;
+    if (path == null && System.getenv("BUILDSWARM_CLI_CONFIG") != null) {
+      path = Path.of(System.getenv("BUILDSWARM_CLI_CONFIG"));
+    }
+    boolean named = path != null;
+    if (path == null) {
+      path = Path.of(System.getProperty("user.home"), ".config", "buildswarm", "swarm.properties");
+    }
+    Properties p = new Properties();
+    if (!named && !Files.exists(path)) {
+      return p;
+    }
+    try (java.io.Reader in = Files.newBufferedReader(path)) {
+      p.load(in);
+    } catch (java.io.IOException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "cannot read the config file " + path + ": " + e.getMessage());
+    }
+    return p;
   }
 
   static AdminServiceGrpc.AdminServiceBlockingStub admin(ManagedChannel channel) {
     return AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /** One admin call on a channel of its own. */
+  static <T> T call(CommandLine.Model.CommandSpec spec, Function<AdminServiceGrpc.AdminServiceBlockingStub, T> rpc) {
+    SwarmCli root = (SwarmCli) spec.root().userObject();
+    // One channel for the whole command: commands that loop (watch, --follow, retry --failed)
+    // would otherwise connect anew for every call. Closed when the command line ends.
+    if (root.shared == null) {
+      root.shared = channel(spec);
+    }
+    return rpc.apply(admin(root.shared));
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Prints a value (maps, lists, strings, numbers) as one line of JSON. */
+  static void printJson(CommandLine.Model.CommandSpec spec, Object value) {
+    try {
+      spec.commandLine().getOut().println(JSON.writeValueAsString(value));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write JSON", e);
+    }
   }
 
   static void close(ManagedChannel channel) {

@@ -1,6 +1,9 @@
 package dev.buildswarm.coordinator.domain;
 
-/** The answer to "give this drone a package": one was claimed for it, or nothing is ready. */
+/**
+ * The answer to "give this drone a package": one was claimed for it, nothing is ready, or this drone
+ * may not claim.
+ */
 public sealed interface Claim {
 
   /**
@@ -15,4 +18,11 @@ public sealed interface Claim {
 
   /** Nothing ready for this drone. */
   record Empty() implements Claim {}
+
+  /**
+   * The drone may not claim now, whatever is ready: it is grounded or draining. Others may.
+   *
+   * @param reason {@code grounded} or {@code draining}
+   */
+  record Held(String reason) implements Claim {}
 }

@@ -1,7 +1,9 @@
 package dev.buildswarm.coordinator.domain;
 
 import dev.buildswarm.atom.Atom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,39 +42,60 @@ public final class DependencyOrder {
           (first, second) -> {
             List<Atom> after = new ArrayList<>(first.after());
             second.after().stream().filter(a -> !after.contains(a)).forEach(after::add);
-            return new QueuedAtom(first.atom(), after);
+            return new QueuedAtom(first.atom(), after, first.priority() != null ? first.priority() : second.priority());
           });
     }
     List<QueuedAtom> ordered = new ArrayList<>(byAtom.size());
     Map<String, Integer> mark = new HashMap<>(); // 1 = on the current path, 2 = placed
     for (QueuedAtom item : byAtom.values()) {
-      visit(item, byAtom, mark, new ArrayList<>(), ordered);
+      visit(item, byAtom, mark, ordered);
     }
     return ordered;
   }
 
+  /**
+   * Depth-first, dependencies before dependents, with an explicit stack: an imported merge order
+   * is a chain as long as the import (thousands), deeper than a thread's stack.
+   */
   private static void visit(
-      QueuedAtom item, Map<String, QueuedAtom> byAtom, Map<String, Integer> mark, List<String> path, List<QueuedAtom> ordered) {
-    String name = item.atom().toString();
-    Integer state = mark.get(name);
-    if (state != null && state == 2) {
+      QueuedAtom start, Map<String, QueuedAtom> byAtom, Map<String, Integer> mark, List<QueuedAtom> ordered) {
+    if (mark.containsKey(start.atom().toString())) {
       return;
     }
-    if (state != null && state == 1) {
-      List<String> cycle = new ArrayList<>(path.subList(path.indexOf(name), path.size()));
-      cycle.add(name);
-      throw new IllegalArgumentException("dependency cycle: " + String.join(" -> ", cycle));
-    }
-    mark.put(name, 1);
-    path.add(name);
-    for (Atom dep : item.after()) {
-      QueuedAtom inRequest = byAtom.get(dep.toString());
-      if (inRequest != null) {
-        visit(inRequest, byAtom, mark, path, ordered);
+    // Each frame: the item and how many of its dependencies were looked at.
+    Deque<Object[]> stack = new ArrayDeque<>();
+    List<String> path = new ArrayList<>();
+    stack.push(new Object[] {start, 0});
+    mark.put(start.atom().toString(), 1);
+    path.add(start.atom().toString());
+    while (!stack.isEmpty()) {
+      Object[] frame = stack.peek();
+      QueuedAtom item = (QueuedAtom) frame[0];
+      int next = (Integer) frame[1];
+      if (next < item.after().size()) {
+        frame[1] = next + 1;
+        String dep = item.after().get(next).toString();
+        QueuedAtom inRequest = byAtom.get(dep);
+        if (inRequest == null) {
+          continue;
+        }
+        Integer state = mark.get(dep);
+        if (state != null && state == 1) {
+          List<String> cycle = new ArrayList<>(path.subList(path.indexOf(dep), path.size()));
+          cycle.add(dep);
+          throw new IllegalArgumentException("dependency cycle: " + String.join(" -> ", cycle));
+        }
+        if (state == null) {
+          mark.put(dep, 1);
+          path.add(dep);
+          stack.push(new Object[] {inRequest, 0});
+        }
+        continue;
       }
+      stack.pop();
+      path.remove(path.size() - 1);
+      mark.put(item.atom().toString(), 2);
+      ordered.add(item);
     }
-    path.remove(path.size() - 1);
-    mark.put(name, 2);
-    ordered.add(item);
   }
 }

@@ -1,5 +1,7 @@
 package dev.buildswarm.coordinator.domain;
 
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -11,9 +13,24 @@ import java.util.regex.Pattern;
  * @param slots builds it runs at once
  * @param speedFactor relative speed, 1.0 = reference
  * @param version its software version
+ * @param capabilities what its host is (arch, profile, ...): at most 32, keys of 1 to 32 of
+ *     a-z 0-9 . _ -, values of at most 256 characters and no line breaks
  */
 public record DroneRegistration(
-    String name, String host, int cores, int slots, double speedFactor, String version) {
+    String name,
+    String host,
+    int cores,
+    int slots,
+    double speedFactor,
+    String version,
+    Map<String, String> capabilities) {
+
+  private static final Pattern CAPABILITY = Pattern.compile("[a-z0-9._-]{1,32}");
+
+  /** A drone that reports no capabilities. */
+  public DroneRegistration(String name, String host, int cores, int slots, double speedFactor, String version) {
+    this(name, host, cores, slots, speedFactor, version, Map.of());
+  }
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   public static final int MAX_SLOTS = 256;
@@ -38,5 +55,20 @@ public record DroneRegistration(
     }
     host = host == null ? "" : host;
     version = version == null ? "" : version;
+    capabilities = capabilities == null ? Map.of() : capabilities;
+    if (capabilities.size() > 32) {
+      throw new IllegalArgumentException("drone " + name + ": " + capabilities.size() + " capabilities; at most 32");
+    }
+    for (Map.Entry<String, String> c : capabilities.entrySet()) {
+      if (!CAPABILITY.matcher(c.getKey()).matches()) {
+        throw new IllegalArgumentException(
+            "drone " + name + ": invalid capability name '" + c.getKey() + "': use 1 to 32 of a-z 0-9 . _ -");
+      }
+      if (c.getValue().length() > 256 || c.getValue().contains("\n")) {
+        throw new IllegalArgumentException(
+            "drone " + name + ": capability " + c.getKey() + " must be one line of at most 256 characters");
+      }
+    }
+    capabilities = Map.copyOf(new TreeMap<>(capabilities));
   }
 }

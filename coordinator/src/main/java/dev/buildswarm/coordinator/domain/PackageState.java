@@ -1,5 +1,8 @@
 package dev.buildswarm.coordinator.domain;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Where a package is in its life. The names are what Redis stores and what operators read.
  *
@@ -25,6 +28,24 @@ public enum PackageState {
   CANCELLED;
 
   /** The name stored in Redis and shown to operators. */
+  /**
+   * The state of a wire name ({@code queued}, {@code done}, ...).
+   *
+   * @throws IllegalArgumentException naming the states there are
+   */
+  public static PackageState fromWire(String name) {
+    for (PackageState state : values()) {
+      if (state.wireName().equals(name)) {
+        return state;
+      }
+    }
+    List<String> names = new ArrayList<>();
+    for (PackageState state : values()) {
+      names.add(state.wireName());
+    }
+    throw new IllegalArgumentException("unknown state '" + name + "' (" + String.join(", ", names) + ")");
+  }
+
   public String wireName() {
     return name().toLowerCase();
   }

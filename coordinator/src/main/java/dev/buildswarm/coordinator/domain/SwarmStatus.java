@@ -10,13 +10,20 @@ import java.util.Map;
  * @param coresActive cores of drones that are building
  * @param coresTotal cores of drones that are online
  * @param swarmState IDLE, BUILDING, WAITING (work queued but no drone online), PAUSED or FINISHED
+ * @param openExpectedMs expected build time of every package that has not ended, summed
+ * @param workingSlots build slots of the drones that can take work (online, not grounded or
+ *     draining)
+ * @param etaMs {@code openExpectedMs} spread over {@code workingSlots}; -1 when no slot can work
  */
 public record SwarmStatus(
     Map<String, Long> packagesByState,
     Map<String, Long> dronesByState,
     long coresActive,
     long coresTotal,
-    String swarmState) {
+    String swarmState,
+    long openExpectedMs,
+    long workingSlots,
+    long etaMs) {
 
   public SwarmStatus {
     packagesByState = Map.copyOf(packagesByState);

@@ -12,6 +12,7 @@ import dev.buildswarm.coordinator.domain.FailureClass;
  * @param reason why it failed, empty on success
  * @param abandoned the drone gave the build up (shutting down): no verdict on the package
  * @param failureClass for a failure, its class as the drone judged it
+ * @param artifacts for a success, how many binary packages the drone uploaded for it
  */
 public record BuildReport(
     String packageId,
@@ -20,4 +21,12 @@ public record BuildReport(
     long durationMs,
     String reason,
     boolean abandoned,
-    FailureClass failureClass) {}
+    FailureClass failureClass,
+    int artifacts) {
+
+  public BuildReport(
+      String packageId, long token, boolean success, long durationMs, String reason, boolean abandoned,
+      FailureClass failureClass) {
+    this(packageId, token, success, durationMs, reason, abandoned, failureClass, 0);
+  }
+}

@@ -89,6 +89,10 @@ public final class Dispatcher implements AutoCloseable {
           continue;
         }
         Claim claim = service.claim(session.drone().name());
+        if (claim instanceof Claim.Held) {
+          // Grounded or draining: this drone takes nothing, the others may.
+          continue;
+        }
         if (!(claim instanceof Claim.Claimed claimed)) {
           return;
         }

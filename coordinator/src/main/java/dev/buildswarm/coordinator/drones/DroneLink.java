@@ -1,6 +1,8 @@
 package dev.buildswarm.coordinator.drones;
 
 import dev.buildswarm.coordinator.domain.Claim;
+import dev.buildswarm.coordinator.domain.DroneOrders;
+import java.time.Duration;
 
 /** The session's way to its drone (the gRPC stream, in production). Implementations are thread-safe. */
 public interface DroneLink {
@@ -10,6 +12,12 @@ public interface DroneLink {
 
   /** Tells the drone to stop a build. */
   void cancel(String packageId, long token, String reason);
+
+  /** Tells the drone the orders it stands under (grounded, draining). */
+  void orders(DroneOrders orders);
+
+  /** Tells the drone this coordinator is shutting down: reconnect after the delay, keep building. */
+  void shutdown(String reason, Duration reconnectAfter);
 
   /** Ends the session from the coordinator's side. */
   void close(String reason);

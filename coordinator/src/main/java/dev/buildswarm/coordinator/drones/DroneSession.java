@@ -1,16 +1,21 @@
 package dev.buildswarm.coordinator.drones;
 
 import dev.buildswarm.coordinator.domain.Claim;
+import dev.buildswarm.coordinator.domain.DroneOrders;
+import dev.buildswarm.coordinator.domain.FailureClass;
 import dev.buildswarm.coordinator.domain.DroneRegistration;
+import dev.buildswarm.coordinator.domain.DroneVitals;
 import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.domain.Verdict;
 import dev.buildswarm.coordinator.queue.BucketUpdate;
 import dev.buildswarm.coordinator.queue.SwarmService;
 import dev.buildswarm.redis.DroneBucket;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -39,6 +44,8 @@ public final class DroneSession {
   private volatile boolean stopping;
   /** Set when open() has counted the builds carried over: no work is handed out before. */
   private volatile boolean opened;
+  /** The orders last told to the drone; null before the first. Guarded by {@code this}. */
+  private DroneOrders told;
 
   /** A package leased to this drone; {@code assignedAtMs} lets heartbeats tell in-flight from lost. */
   private record Leased(String packageId, String atom, long token, long assignedAtMs) {}
@@ -77,7 +84,7 @@ public final class DroneSession {
             running.put(packageId, new Leased(packageId, atom, token, clock.millis()));
           }
         });
-    writeBucket(true, 0, 0);
+    writeBucket(true, 0, 0, null);
     opened = true;
     wake.run();
   }
@@ -90,7 +97,7 @@ public final class DroneSession {
   /** Hands the drone a package the dispatcher claimed for it. */
   void assign(Claim.Claimed claimed) {
     take(claimed);
-    writeBucket(false, 0, 0);
+    writeBucket(false, 0, 0, null);
   }
 
   /** Puts a claimed package in a slot and sends it to the drone; the caller writes the bucket. */
@@ -125,7 +132,7 @@ public final class DroneSession {
    * never reached it (or its verdict was lost); its lease is released so its slot and the package
    * are not stranded.
    */
-  public void heartbeat(Map<String, Long> runningTokens) {
+  public void heartbeat(Map<String, Long> runningTokens, DroneVitals vitals) {
     runningTokens.forEach(
         (packageId, token) -> {
           Report report = service.renew(drone.name(), packageId, token);
@@ -144,7 +151,7 @@ public final class DroneSession {
         wake.run();
       }
     }
-    writeBucket(false, 0, 0);
+    writeBucket(false, 0, 0, vitals);
   }
 
   public void logChunk(String packageId, long token, String text) {
@@ -163,7 +170,15 @@ public final class DroneSession {
     if (result.abandoned()) {
       verdict = Verdict.of(service.release(drone.name(), result.packageId(), result.token(), result.reason()));
     } else if (result.success()) {
-      verdict = service.complete(drone.name(), result.packageId(), result.token(), result.durationMs(), claimNext);
+      verdict =
+          service.complete(drone.name(), result.packageId(), result.token(), result.durationMs(), claimNext, result.artifacts());
+      if (verdict.report() instanceof Report.Refused refused && refused.reason().startsWith("artifacts not stored")) {
+        // Built, but its packages never reached the binhost: not done; tried again.
+        verdict =
+            service.fail(
+                drone.name(), result.packageId(), result.token(), result.durationMs(),
+                "built, but its binary packages were not stored: " + refused.reason(), FailureClass.TRANSIENT, claimNext);
+      }
     } else {
       verdict =
           service.fail(
@@ -195,7 +210,7 @@ public final class DroneSession {
     } else {
       failed = 1;
     }
-    writeBucket(false, built, failed);
+    writeBucket(false, built, failed, null);
     // A finished package may have unblocked others' work: the dispatcher looks again now.
     service.workMayBeReady();
   }
@@ -211,7 +226,7 @@ public final class DroneSession {
     link.cancel(packageId, token, reason);
     Leased leased = running.get(packageId);
     if (leased != null && leased.token() == token && running.remove(packageId, leased)) {
-      writeBucket(false, 0, 0);
+      writeBucket(false, 0, 0, null);
       wake.run();
     }
   }
@@ -232,30 +247,52 @@ public final class DroneSession {
     }
     closed = true;
     try {
-      writeBucket(false, 0, 0, DroneBucket.OFFLINE);
+      writeBucket(false, 0, 0, DroneBucket.OFFLINE, null);
     } catch (RuntimeException e) {
       LOG.warn("could not mark drone {} offline: {}", drone.name(), e.toString());
     }
   }
 
-  private void writeBucket(boolean opening, int built, int failed) {
-    writeBucket(opening, built, failed, running.isEmpty() ? DroneBucket.IDLE : DroneBucket.BUILDING);
+  /** Tells the drone this coordinator is going away; it keeps building and reconnects. */
+  public void coordinatorStopping(String reason, Duration reconnectAfter) {
+    link.shutdown(reason, reconnectAfter);
   }
 
-  private void writeBucket(boolean opening, int built, int failed, String state) {
+  private void writeBucket(boolean opening, int built, int failed, DroneVitals vitals) {
+    writeBucket(opening, built, failed, running.isEmpty() ? DroneBucket.IDLE : DroneBucket.BUILDING, vitals);
+  }
+
+  private void writeBucket(boolean opening, int built, int failed, String state, DroneVitals vitals) {
     List<String> list = new ArrayList<>();
     for (Leased leased : running.values()) {
       list.add(leased.packageId() + "=" + leased.atom());
     }
     list.sort(null);
-    boolean mine =
-        service.writeDroneBucket(drone, new BucketUpdate(sessionId, opening, state, list, coordinatorId, built, failed));
-    if (!mine && !closed) {
+    Optional<DroneOrders> orders =
+        service.writeDroneBucket(
+            drone, new BucketUpdate(sessionId, opening, state, list, coordinatorId, built, failed, vitals));
+    orders.ifPresent(this::tell);
+    if (orders.isEmpty() && !closed) {
       // A newer session of this drone (here or on another coordinator) owns its bucket: this one's
       // stream is stale; end it so nothing more is handed to it.
       LOG.info("drone {} has a newer session elsewhere; ending this one", drone.name());
       link.close("drone " + drone.name() + " has a newer session");
       close();
     }
+  }
+
+  /** Tells the drone its orders when they changed since it was last told (or on the first write). */
+  private synchronized void tell(DroneOrders orders) {
+    if (closed || orders.equals(told)) {
+      return;
+    }
+    if (told != null || !orders.equals(DroneOrders.NONE)) {
+      LOG.info(
+          "drone {}: {}{}", drone.name(),
+          orders.grounded() ? "grounded (" + orders.groundedReason() + ")" : "not grounded",
+          orders.draining() ? ", draining" : "");
+    }
+    told = orders;
+    link.orders(orders);
   }
 }

@@ -1,6 +1,7 @@
 package dev.buildswarm.coordinator.drones;
 
 import dev.buildswarm.coordinator.queue.BuildStopper;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * network blip the old stream may not have noticed yet) replaces its old session. Thread-safe.
  */
 public final class DroneSessions implements BuildStopper {
+  private static final Duration RECONNECT_AFTER_SHUTDOWN = Duration.ofSeconds(1);
   private final Map<String, DroneSession> byName = new ConcurrentHashMap<>();
 
   /** Adds a session, closing any older one of the same drone. */
@@ -40,8 +42,15 @@ public final class DroneSessions implements BuildStopper {
     return List.copyOf(byName.values());
   }
 
+  /**
+   * This coordinator is stopping: each drone is told (it keeps building and reconnects, to this
+   * coordinator restarted or to another one), then its session is closed.
+   */
   public void closeAll() {
-    byName.values().forEach(DroneSession::close);
+    for (DroneSession session : byName.values()) {
+      session.coordinatorStopping("coordinator shutting down", RECONNECT_AFTER_SHUTDOWN);
+      session.close();
+    }
     byName.clear();
   }
 }

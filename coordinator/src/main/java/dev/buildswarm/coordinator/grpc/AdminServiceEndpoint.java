@@ -1,14 +1,24 @@
 package dev.buildswarm.coordinator.grpc;
 
+import dev.buildswarm.coordinator.domain.DroneOrder;
+import dev.buildswarm.coordinator.domain.DroneOrderOutcome;
 import dev.buildswarm.coordinator.domain.EmergeLog;
 import dev.buildswarm.coordinator.domain.EnqueueOutcome;
+import dev.buildswarm.coordinator.domain.LogPage;
+import dev.buildswarm.coordinator.domain.PackageDetail;
+import dev.buildswarm.coordinator.domain.PackagePage;
+import dev.buildswarm.coordinator.domain.PackageSummary;
 import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.domain.SwarmEvent;
 import dev.buildswarm.coordinator.domain.SwarmStatus;
 import dev.buildswarm.coordinator.queue.EnqueueItem;
 import dev.buildswarm.coordinator.queue.SwarmService;
+import dev.buildswarm.redis.DroneBucket;
 import dev.buildswarm.proto.v1.AdminServiceGrpc;
 import dev.buildswarm.proto.v1.ClearReply;
+import dev.buildswarm.proto.v1.DroneInfo;
+import dev.buildswarm.proto.v1.DronesReply;
+import dev.buildswarm.proto.v1.DronesRequest;
 import dev.buildswarm.proto.v1.ClearRequest;
 import dev.buildswarm.proto.v1.EnqueueReply;
 import dev.buildswarm.proto.v1.EnqueueRequest;
@@ -20,12 +30,19 @@ import dev.buildswarm.proto.v1.HistoryReply;
 import dev.buildswarm.proto.v1.HistoryRequest;
 import dev.buildswarm.proto.v1.ImportHistoryReply;
 import dev.buildswarm.proto.v1.ImportHistoryRequest;
+import dev.buildswarm.proto.v1.ListPackagesReply;
+import dev.buildswarm.proto.v1.ListPackagesRequest;
+import dev.buildswarm.proto.v1.LogsReply;
+import dev.buildswarm.proto.v1.LogsRequest;
+import dev.buildswarm.proto.v1.OrderDroneReply;
+import dev.buildswarm.proto.v1.OrderDroneRequest;
 import dev.buildswarm.proto.v1.PackageHistory;
 import dev.buildswarm.proto.v1.PackageReply;
 import dev.buildswarm.proto.v1.PackageRequest;
 import dev.buildswarm.proto.v1.PauseReply;
 import dev.buildswarm.proto.v1.PauseRequest;
 import dev.buildswarm.proto.v1.QueueItem;
+import dev.buildswarm.proto.v1.ShowPackageReply;
 import dev.buildswarm.proto.v1.StatusReply;
 import dev.buildswarm.proto.v1.StatusRequest;
 import io.grpc.Status;
@@ -83,7 +100,7 @@ public final class AdminServiceEndpoint extends AdminServiceGrpc.AdminServiceImp
             items.add(new EnqueueItem(atom, request.getAfterList()));
           }
           for (QueueItem item : request.getItemsList()) {
-            items.add(new EnqueueItem(item.getAtom(), item.getAfterList()));
+            items.add(new EnqueueItem(item.getAtom(), item.getAfterList(), item.hasPriority() ? item.getPriority() : null));
           }
           EnqueueReply.Builder out = EnqueueReply.newBuilder();
           for (EnqueueOutcome outcome : service.enqueueItems(items, request.getPriority())) {
@@ -110,6 +127,9 @@ public final class AdminServiceEndpoint extends AdminServiceGrpc.AdminServiceImp
               .setCoresActive(status.coresActive())
               .setCoresTotal(status.coresTotal())
               .setSwarmState(status.swarmState())
+              .setOpenExpectedMs(status.openExpectedMs())
+              .setWorkingSlots(status.workingSlots())
+              .setEtaMs(status.etaMs())
               .build();
         });
   }
@@ -200,6 +220,125 @@ public final class AdminServiceEndpoint extends AdminServiceGrpc.AdminServiceImp
             out.addEvents(Event.newBuilder().setId(event.id()).putAllFields(event.fields()));
           }
           out.setCursor(events.isEmpty() ? request.getSince() : events.get(events.size() - 1).id());
+          return out.build();
+        });
+  }
+
+  @Override
+  public void orderDrone(OrderDroneRequest request, StreamObserver<OrderDroneReply> reply) {
+    answer(
+        reply,
+        () -> {
+          DroneOrder order =
+              switch (request.getOrder()) {
+                case GROUND -> DroneOrder.GROUND;
+                case UNGROUND -> DroneOrder.UNGROUND;
+                case DRAIN -> DroneOrder.DRAIN;
+                case UNDRAIN -> DroneOrder.UNDRAIN;
+                case DRONE_ORDER_UNSPECIFIED, UNRECOGNIZED ->
+                    throw new IllegalArgumentException("no order given (ground, unground, drain or undrain)");
+              };
+          DroneOrderOutcome outcome;
+          try {
+            outcome = service.orderDrone(request.getDrone(), order, request.getReason());
+          } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("no drone named")) {
+              throw Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException();
+            }
+            throw e;
+          }
+          return OrderDroneReply.newBuilder()
+              .setChanged(outcome.changed())
+              .setGrounded(outcome.orders().grounded())
+              .setGroundedReason(outcome.orders().groundedReason())
+              .setDraining(outcome.orders().draining())
+              .build();
+        });
+  }
+
+  @Override
+  public void listPackages(ListPackagesRequest request, StreamObserver<ListPackagesReply> reply) {
+    answer(
+        reply,
+        () -> {
+          PackagePage page =
+              service.listPackages(request.getState(), request.getDrone(), request.getLimit(), request.getCursor());
+          ListPackagesReply.Builder out = ListPackagesReply.newBuilder().setNextCursor(page.nextCursor());
+          for (PackageSummary p : page.packages()) {
+            out.addPackages(
+                dev.buildswarm.proto.v1.PackageSummary.newBuilder()
+                    .setId(p.id())
+                    .setAtom(p.atom())
+                    .setState(p.state())
+                    .setAttempt(p.attempt())
+                    .setDrone(p.drone())
+                    .setReason(p.reason())
+                    .setUpdatedMs(p.updatedMs())
+                    .setExpectedMs(p.expectedMs()));
+          }
+          return out.build();
+        });
+  }
+
+  @Override
+  public void showPackage(PackageRequest request, StreamObserver<ShowPackageReply> reply) {
+    answer(
+        reply,
+        () -> {
+          PackageDetail detail = service.showPackage(request.getPackage());
+          ShowPackageReply.Builder out =
+              ShowPackageReply.newBuilder().putAllRecord(detail.record()).addAllLogTail(detail.logTail());
+          for (SwarmEvent event : detail.transitions()) {
+            out.addTransitions(Event.newBuilder().setId(event.id()).putAllFields(event.fields()));
+          }
+          return out.build();
+        });
+  }
+
+  @Override
+  public void logs(LogsRequest request, StreamObserver<LogsReply> reply) {
+    answer(
+        reply,
+        () -> {
+          String id = service.packageIdOf(request.getPackage());
+          LogPage page = service.log(id, request.getAttempt(), request.getFrom());
+          return LogsReply.newBuilder()
+              .setPackageId(id)
+              .setAttempt(page.attempt())
+              .addAllChunks(page.chunks())
+              .setNext(page.next())
+              .setState(page.state())
+              .build();
+        });
+  }
+
+  @Override
+  public void drones(DronesRequest request, StreamObserver<DronesReply> reply) {
+    answer(
+        reply,
+        () -> {
+          DronesReply.Builder out = DronesReply.newBuilder();
+          for (DroneBucket d : service.drones()) {
+            out.addDrones(
+                DroneInfo.newBuilder()
+                    .setName(d.name())
+                    .setHost(d.host())
+                    .setState(d.state())
+                    .setCores(d.cores())
+                    .setSlots(d.slots())
+                    .addAllRunning(d.running())
+                    .setVersion(d.version())
+                    .setLastHeartbeatMs(d.lastHeartbeatMs())
+                    .setBuilt(d.built())
+                    .setFailed(d.failed())
+                    .setGroundedReason(d.groundedReason())
+                    .setDraining(d.draining())
+                    .setLoadAverage(d.loadAverage())
+                    .setFreeDiskBytes(d.freeDiskBytes())
+                    .setMemoryAvailableBytes(d.memoryAvailableBytes())
+                    .putAllCapabilities(d.capabilities())
+                    .setSpeedFactor(d.speedFactor()));
+          }
           return out.build();
         });
   }

@@ -1,7 +1,11 @@
 package dev.buildswarm.coordinator.grpc;
 
+import dev.buildswarm.coordinator.binhost.ArtifactStore;
+import dev.buildswarm.coordinator.binhost.BinhostHook;
 import dev.buildswarm.coordinator.domain.Claim;
+import dev.buildswarm.coordinator.domain.DroneOrders;
 import dev.buildswarm.coordinator.domain.DroneRegistration;
+import dev.buildswarm.coordinator.domain.DroneVitals;
 import dev.buildswarm.coordinator.drones.BuildReport;
 import dev.buildswarm.coordinator.drones.Dispatcher;
 import dev.buildswarm.coordinator.drones.DroneLink;
@@ -16,12 +20,17 @@ import dev.buildswarm.proto.v1.CoordinatorMessage;
 import dev.buildswarm.proto.v1.DroneMessage;
 import dev.buildswarm.proto.v1.DroneServiceGrpc;
 import dev.buildswarm.proto.v1.FinishedAck;
+import dev.buildswarm.proto.v1.Heartbeat;
 import dev.buildswarm.proto.v1.Register;
 import dev.buildswarm.proto.v1.Registered;
 import dev.buildswarm.proto.v1.RunningBuild;
+import dev.buildswarm.proto.v1.ShutdownNotice;
+import dev.buildswarm.proto.v1.UploadPart;
+import dev.buildswarm.proto.v1.UploadReply;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -42,6 +51,8 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
   private final String coordinatorId;
   private final String coordinatorVersion;
   private final Clock clock;
+  private final ArtifactStore artifacts;
+  private final BinhostHook hook;
 
   public DroneServiceEndpoint(
       SwarmService service,
@@ -49,7 +60,11 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
       Dispatcher dispatcher,
       String coordinatorId,
       String coordinatorVersion,
-      Clock clock) {
+      Clock clock,
+      ArtifactStore artifacts,
+      BinhostHook hook) {
+    this.artifacts = artifacts;
+    this.hook = hook;
     this.clock = clock;
     this.service = service;
     this.sessions = sessions;
@@ -61,6 +76,11 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
   @Override
   public StreamObserver<DroneMessage> session(StreamObserver<CoordinatorMessage> toDrone) {
     return new Stream(new GrpcDroneLink(toDrone));
+  }
+
+  @Override
+  public StreamObserver<UploadPart> uploadArtifacts(StreamObserver<UploadReply> reply) {
+    return new UploadEndpoint(service, artifacts, hook, reply);
   }
 
   /** The coordinator-to-drone half; serialised because a StreamObserver is not thread-safe. */
@@ -103,6 +123,29 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
       send(
           CoordinatorMessage.newBuilder()
               .setCancel(CancelBuild.newBuilder().setPackageId(packageId).setToken(token).setReason(reason))
+              .build());
+    }
+
+    @Override
+    public void orders(DroneOrders orders) {
+      send(
+          CoordinatorMessage.newBuilder()
+              .setOrders(
+                  dev.buildswarm.proto.v1.DroneOrders.newBuilder()
+                      .setGrounded(orders.grounded())
+                      .setGroundedReason(orders.groundedReason())
+                      .setDraining(orders.draining()))
+              .build());
+    }
+
+    @Override
+    public void shutdown(String reason, Duration reconnectAfter) {
+      send(
+          CoordinatorMessage.newBuilder()
+              .setShutdown(
+                  ShutdownNotice.newBuilder()
+                      .setReason(reason)
+                      .setReconnectAfterMs((int) Math.min(Integer.MAX_VALUE, reconnectAfter.toMillis())))
               .build());
     }
 
@@ -160,7 +203,10 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
             for (RunningBuild build : message.getHeartbeat().getRunningList()) {
               running.put(build.getPackageId(), build.getToken());
             }
-            session.heartbeat(running);
+            Heartbeat beat = message.getHeartbeat();
+            session.heartbeat(
+                running,
+                new DroneVitals(beat.getLoadAverage(), beat.getFreeDiskBytes(), beat.getMemoryAvailableBytes()));
           }
           case BUILD_STARTED ->
               session.buildStarted(message.getBuildStarted().getPackageId(), message.getBuildStarted().getToken());
@@ -179,7 +225,8 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
                     f.getDurationMs(),
                     f.getReason(),
                     f.getAbandoned(),
-                    ProtoMapping.failureClass(f.getFailureClass())));
+                    ProtoMapping.failureClass(f.getFailureClass()),
+                    f.getArtifactsCount()));
             // Stored (or refused for good): the drone may forget it. Not sent when storing threw,
             // so the drone sends it again after it reconnects.
             link.send(
@@ -227,7 +274,8 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
       }
       DroneRegistration drone =
           new DroneRegistration(
-              r.getName(), r.getHost(), r.getCores(), r.getSlots(), r.getSpeedFactor(), r.getVersion());
+              r.getName(), r.getHost(), r.getCores(), r.getSlots(), r.getSpeedFactor(), r.getVersion(),
+              r.getCapabilitiesMap());
       DroneSession opened = new DroneSession(drone, service, link, dispatcher::wake, coordinatorId, clock);
       sessions.add(opened);
       session = opened;

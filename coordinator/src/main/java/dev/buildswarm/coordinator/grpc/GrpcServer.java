@@ -1,6 +1,6 @@
 package dev.buildswarm.coordinator.grpc;
 
-import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -26,7 +26,7 @@ public final class GrpcServer implements AutoCloseable {
   private final EventLoopGroup workers;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  public GrpcServer(String bindHost, int port, List<BindableService> services) {
+  public GrpcServer(String bindHost, int port, List<ServerServiceDefinition> services) {
     this.executor = Executors.newVirtualThreadPerTaskExecutor();
     // Event loops of its own, not gRPC's shared ones: closing this server then closes every one of
     // its connections, whatever else (a drone in the same JVM, in tests) uses gRPC.

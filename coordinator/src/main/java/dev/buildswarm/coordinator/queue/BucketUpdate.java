@@ -1,5 +1,6 @@
 package dev.buildswarm.coordinator.queue;
 
+import dev.buildswarm.coordinator.domain.DroneVitals;
 import java.util.List;
 
 /**
@@ -12,6 +13,7 @@ import java.util.List;
  * @param coordinatorId which coordinator holds the session
  * @param builtDelta successful builds to add to the drone's counter
  * @param failedDelta failed builds to add to the drone's counter
+ * @param vitals the host's figures from its last heartbeat, or null when this write has none
  */
 public record BucketUpdate(
     String sessionId,
@@ -20,7 +22,8 @@ public record BucketUpdate(
     List<String> running,
     String coordinatorId,
     int builtDelta,
-    int failedDelta) {
+    int failedDelta,
+    DroneVitals vitals) {
   public BucketUpdate {
     running = List.copyOf(running);
   }

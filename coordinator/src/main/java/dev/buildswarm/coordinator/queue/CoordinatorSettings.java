@@ -1,5 +1,6 @@
 package dev.buildswarm.coordinator.queue;
 
+import dev.buildswarm.coordinator.domain.GroundingPolicy;
 import dev.buildswarm.coordinator.domain.RetryPolicy;
 import java.time.Duration;
 
@@ -15,6 +16,7 @@ import java.time.Duration;
  * @param logKeepLines lines of build output kept per package
  * @param retry how transient and drone failures are tried again
  * @param defaultExpected expected build time of a package with no recorded history
+ * @param grounding when a drone whose builds keep failing is grounded
  */
 public record CoordinatorSettings(
     String swarm,
@@ -24,7 +26,8 @@ public record CoordinatorSettings(
     int maxLosses,
     int logKeepLines,
     RetryPolicy retry,
-    Duration defaultExpected) {
+    Duration defaultExpected,
+    GroundingPolicy grounding) {
 
   public CoordinatorSettings {
     if (leaseTtl.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {

@@ -1,10 +1,14 @@
 package dev.buildswarm.coordinator.queue;
 
+import dev.buildswarm.coordinator.domain.Artifact;
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.EnqueueOutcome;
 import dev.buildswarm.coordinator.domain.FailureClass;
 import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.domain.Report;
+import dev.buildswarm.coordinator.domain.GroundingPolicy;
+import dev.buildswarm.coordinator.domain.LogPage;
+import dev.buildswarm.coordinator.domain.PackagePage;
 import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.coordinator.domain.SwarmEvent;
 import dev.buildswarm.coordinator.domain.Verdict;
@@ -38,14 +42,28 @@ public interface JobQueue {
    * A successful build: done. With {@code claimNextFor} (a drone name, or empty), that drone's next
    * package is claimed in the same step, with a lease of {@code leaseTtl}.
    */
+  default Verdict complete(
+      String drone, String packageId, long token, long nowMs, long durationMs, String claimNextFor, Duration leaseTtl) {
+    return complete(drone, packageId, token, nowMs, durationMs, claimNextFor, leaseTtl, 0);
+  }
+
+  /**
+   * As above, for a build that uploaded {@code artifacts} binary packages: refused unless they
+   * were stored under this lease ({@link #recordArtifacts}).
+   */
   Verdict complete(
-      String drone, String packageId, long token, long nowMs, long durationMs, String claimNextFor, Duration leaseTtl);
+      String drone, String packageId, long token, long nowMs, long durationMs, String claimNextFor, Duration leaseTtl,
+      int artifacts);
+
+  /** Records the binary packages stored for a build, under its lease. */
+  Report recordArtifacts(String drone, String packageId, long token, long nowMs, List<Artifact> artifacts);
 
   /**
    * A failed build: retried after a backoff or failed for good, by its class and the policy.
    * Accepted's outcome is "delayed" or "failed". {@code claimNextFor} as for {@link #complete}.
    *
    * @param random a number in [0, 1) for the jitter
+   * @param grounding when the failure grounds the drone (see {@link GroundingPolicy})
    */
   Verdict fail(
       String drone,
@@ -56,6 +74,7 @@ public interface JobQueue {
       String reason,
       FailureClass failureClass,
       RetryPolicy policy,
+      GroundingPolicy grounding,
       double random,
       String claimNextFor,
       Duration leaseTtl);
@@ -95,8 +114,27 @@ public interface JobQueue {
   /** Number of packages in each state. */
   Map<String, Long> countsByState();
 
+  /** Expected build time of every package that has not ended, summed (for the ETA). */
+  long openExpectedMs();
+
   /** One package's record, empty when there is none. */
   Map<String, String> packageRecord(String packageId);
+
+  /**
+   * Packages by id from {@code cursor}, of one state and/or drone when given (empty: any), at
+   * most {@code limit}, looking at no more than {@code scan} ids.
+   */
+  PackagePage listPackages(long cursor, String state, String drone, int limit, int scan);
+
+  /** The package's events among the {@code scan} most recent of the swarm, oldest first. */
+  List<SwarmEvent> recentEventsOf(String packageId, int scan);
+
+  /**
+   * One attempt's build output (0: the last attempt) from a chunk index on.
+   *
+   * @throws IllegalArgumentException when the package or the attempt does not exist
+   */
+  LogPage log(String packageId, int attempt, long from);
 
   /** Up to {@code limit} events after the cursor {@code since} (empty: from the start), in order. */
   List<SwarmEvent> events(String since, int limit);

@@ -1,12 +1,19 @@
 package dev.buildswarm.coordinator.queue;
 
 import dev.buildswarm.atom.Atom;
+import dev.buildswarm.coordinator.domain.Artifact;
 import dev.buildswarm.coordinator.domain.Claim;
+import dev.buildswarm.coordinator.domain.DroneOrder;
+import dev.buildswarm.coordinator.domain.DroneOrderOutcome;
+import dev.buildswarm.coordinator.domain.DroneOrders;
 import dev.buildswarm.coordinator.domain.DroneRegistration;
 import dev.buildswarm.coordinator.domain.DependencyOrder;
 import dev.buildswarm.coordinator.domain.EmergeLog;
 import dev.buildswarm.coordinator.domain.EnqueueOutcome;
 import dev.buildswarm.coordinator.domain.FailureClass;
+import dev.buildswarm.coordinator.domain.LogPage;
+import dev.buildswarm.coordinator.domain.PackageDetail;
+import dev.buildswarm.coordinator.domain.PackagePage;
 import dev.buildswarm.coordinator.domain.PackageState;
 import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.domain.Report;
@@ -18,6 +25,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -93,7 +101,11 @@ public final class SwarmService {
       for (String dep : item.after()) {
         after.add(Atom.parse(dep));
       }
-      parsed.add(new QueuedAtom(Atom.parse(item.atom()), after));
+      if (item.priority() != null && Math.abs(item.priority()) > MAX_PRIORITY) {
+        throw new IllegalArgumentException(
+            "priority " + item.priority() + " of " + item.atom() + " is out of range -" + MAX_PRIORITY + " to " + MAX_PRIORITY);
+      }
+      parsed.add(new QueuedAtom(Atom.parse(item.atom()), after, item.priority()));
     }
     List<EnqueueOutcome> outcomes =
         queue.enqueue(DependencyOrder.order(parsed), priority, now(), settings.defaultExpected());
@@ -120,8 +132,26 @@ public final class SwarmService {
    * step (one round trip per build while work is ready).
    */
   public Verdict complete(String drone, String packageId, long token, long durationMs, boolean claimNext) {
+    return complete(drone, packageId, token, durationMs, claimNext, 0);
+  }
+
+  /**
+   * A successful build that uploaded {@code artifacts} binary packages: done only if they were
+   * stored under its lease; otherwise refused with "artifacts not stored under this lease".
+   */
+  public Verdict complete(String drone, String packageId, long token, long durationMs, boolean claimNext, int artifacts) {
     return queue.complete(
-        drone, packageId, token, now(), Math.max(0, durationMs), claimNext ? drone : "", settings.leaseTtl());
+        drone, packageId, token, now(), Math.max(0, durationMs), claimNext ? drone : "", settings.leaseTtl(), artifacts);
+  }
+
+  /** The binary packages of a build were stored in the binhost: recorded, under its lease. */
+  public Report recordArtifacts(String drone, String packageId, long token, List<Artifact> artifacts) {
+    return queue.recordArtifacts(drone, packageId, token, now(), artifacts);
+  }
+
+  /** Whether the lease is the drone's under this token (a check that renews it, as a heartbeat does). */
+  public boolean holdsLease(String drone, String packageId, long token) {
+    return queue.renew(drone, packageId, token, now(), settings.leaseTtl()) instanceof Report.Accepted;
   }
 
   /**
@@ -142,7 +172,7 @@ public final class SwarmService {
     }
     return queue.fail(
         drone, packageId, token, now(), Math.max(0, durationMs), why, failureClass, settings.retry(),
-        ThreadLocalRandom.current().nextDouble(), claimNext ? drone : "", settings.leaseTtl());
+        settings.grounding(), ThreadLocalRandom.current().nextDouble(), claimNext ? drone : "", settings.leaseTtl());
   }
 
   /** A drone gives a package back unbuilt (it is shutting down): queued again at once, no failure. */
@@ -257,6 +287,11 @@ public final class SwarmService {
     return queue.events(since, n);
   }
 
+  /** Whether the queue is paused: one small Redis read, for health checks. */
+  public boolean paused() {
+    return queue.paused();
+  }
+
   /** Pauses the queue: claims return nothing until resumed; running builds go on. */
   public boolean pause() {
     return queue.setPaused(true, now());
@@ -287,13 +322,60 @@ public final class SwarmService {
     return queue.packageRecord(packageId);
   }
 
+  public static final int MAX_LIST_LIMIT = 1000;
+  /** Ids one listing call looks at, at most: a rare state in a big queue takes several calls. */
+  private static final int LIST_SCAN = 5000;
+  /** Recent events searched for one package's transitions. */
+  private static final int TRANSITIONS_SCAN = 20_000;
+  private static final int SHOW_LOG_LINES = 40;
+
+  /** Packages by id from a cursor (0: the start), optionally of one state and/or on one drone. */
+  public PackagePage listPackages(String state, String drone, int limit, long cursor) {
+    String s = state == null ? "" : state.strip();
+    if (!s.isEmpty()) {
+      PackageState.fromWire(s);
+    }
+    int n = limit <= 0 ? 100 : limit;
+    if (n > MAX_LIST_LIMIT) {
+      throw new IllegalArgumentException("limit " + limit + " is over " + MAX_LIST_LIMIT);
+    }
+    if (cursor < 0) {
+      throw new IllegalArgumentException("cursor " + cursor + " is negative");
+    }
+    return queue.listPackages(cursor, s, drone == null ? "" : drone.strip(), n, LIST_SCAN);
+  }
+
+  /** One package, named by id or atom: its record, recent transitions and last log lines. */
+  public PackageDetail showPackage(String idOrAtom) {
+    String id = packageIdOf(idOrAtom);
+    Map<String, String> record = queue.packageRecord(id);
+    List<String> tail = List.of();
+    if (!record.getOrDefault("attempt", "0").equals("0")) {
+      List<String> lines = new ArrayList<>();
+      for (String chunk : queue.log(id, 0, 0).chunks()) {
+        lines.addAll(List.of(chunk.split("\n")));
+      }
+      tail = lines.subList(Math.max(0, lines.size() - SHOW_LOG_LINES), lines.size());
+    }
+    return new PackageDetail(id, record, queue.recentEventsOf(id, TRANSITIONS_SCAN), tail);
+  }
+
+  /** One attempt's build log (0: the last) of a package named by id or atom, from a chunk on. */
+  public LogPage log(String idOrAtom, int attempt, long from) {
+    if (attempt < 0 || from < 0) {
+      throw new IllegalArgumentException("attempt and from must not be negative");
+    }
+    return queue.log(packageIdOf(idOrAtom), attempt, from);
+  }
+
   /**
    * Writes a drone's own bucket. Only that drone's sessions call this for it, and only the current
    * session's writes land.
    *
-   * @return false when a newer session of the drone owns the bucket (nothing written)
+   * @return the orders the drone stands under, or empty when a newer session of the drone owns the
+   *     bucket (nothing written)
    */
-  public boolean writeDroneBucket(DroneRegistration drone, BucketUpdate update) {
+  public Optional<DroneOrders> writeDroneBucket(DroneRegistration drone, BucketUpdate update) {
     Map<String, String> fields = new TreeMap<>();
     fields.put(DroneBucket.NAME, drone.name());
     fields.put(DroneBucket.HOST, drone.host());
@@ -304,13 +386,49 @@ public final class SwarmService {
     fields.put(DroneBucket.VERSION, drone.version());
     fields.put(DroneBucket.COORDINATOR, update.coordinatorId());
     fields.put(DroneBucket.LAST_HEARTBEAT_MS, String.valueOf(now()));
+    fields.put(DroneBucket.SPEED_FACTOR, String.valueOf(drone.speedFactor()));
+    StringBuilder capabilities = new StringBuilder();
+    new TreeMap<>(drone.capabilities()).forEach((k, v) -> capabilities.append(k).append('=').append(v).append('\n'));
+    fields.put(DroneBucket.CAPABILITIES, capabilities.toString());
+    if (update.vitals() != null) {
+      fields.put(DroneBucket.LOAD_AVERAGE, String.valueOf(update.vitals().loadAverage()));
+      fields.put(DroneBucket.FREE_DISK_BYTES, String.valueOf(update.vitals().freeDiskBytes()));
+      fields.put(DroneBucket.MEMORY_AVAILABLE_BYTES, String.valueOf(update.vitals().memoryAvailableBytes()));
+    }
     return buckets.write(
         drone.name(), update.sessionId(), update.opening(), update.builtDelta(), update.failedDelta(), fields);
+  }
+
+  /**
+   * An operator's order to a drone: ground, unground, drain or undrain. Enforced at once by every
+   * claim (on every coordinator); the drone itself is told by its session within a heartbeat.
+   *
+   * @throws IllegalArgumentException for a drone that never registered, or a reason too long
+   */
+  public DroneOrderOutcome orderDrone(String drone, DroneOrder order, String reason) {
+    if (drone == null || drone.isBlank()) {
+      throw new IllegalArgumentException("no drone named");
+    }
+    if (order == null) {
+      throw new IllegalArgumentException("no order given (ground, unground, drain or undrain)");
+    }
+    String why = reason == null ? "" : reason.strip();
+    if (why.length() > MAX_REASON_CHARS) {
+      throw new IllegalArgumentException("reason of " + why.length() + " characters; the limit is " + MAX_REASON_CHARS);
+    }
+    DroneOrderOutcome outcome = buckets.order(drone, order, why, now());
+    if (outcome.changed() && (order == DroneOrder.UNGROUND || order == DroneOrder.UNDRAIN)) {
+      workMayBeReady();
+    }
+    return outcome;
   }
 
   public List<DroneBucket> drones() {
     return buckets.all(now(), settings.droneStaleAfterMs());
   }
+
+  private static final String GROUNDED = "grounded";
+  private static final String DRAINING = "draining";
 
   public SwarmStatus status() {
     Map<String, Long> packages = new TreeMap<>();
@@ -319,13 +437,22 @@ public final class SwarmService {
     }
     queue.countsByState().forEach((state, n) -> packages.merge(state, n, Long::sum));
     Map<String, Long> drones = new TreeMap<>();
-    for (String state : List.of(DroneBucket.IDLE, DroneBucket.BUILDING, DroneBucket.OFFLINE)) {
+    for (String state : List.of(DroneBucket.IDLE, DroneBucket.BUILDING, GROUNDED, DroneBucket.OFFLINE, DRAINING)) {
       drones.put(state, 0L);
     }
     long coresActive = 0;
     long coresTotal = 0;
+    long slots = 0;
     for (DroneBucket drone : drones()) {
-      drones.merge(drone.state(), 1L, Long::sum);
+      // Each drone counted once: offline, else grounded, else building or idle; draining on top.
+      boolean offline = drone.state().equals(DroneBucket.OFFLINE);
+      drones.merge(!offline && drone.grounded() ? GROUNDED : drone.state(), 1L, Long::sum);
+      if (!offline && drone.draining()) {
+        drones.merge(DRAINING, 1L, Long::sum);
+      }
+      if (!offline && !drone.grounded() && !drone.draining()) {
+        slots += drone.slots();
+      }
       if (!drone.state().equals(DroneBucket.OFFLINE)) {
         coresTotal += drone.cores();
       }
@@ -333,9 +460,11 @@ public final class SwarmService {
         coresActive += drone.cores();
       }
     }
-    long online = drones.get(DroneBucket.IDLE) + drones.get(DroneBucket.BUILDING);
+    long online = drones.get(DroneBucket.IDLE) + drones.get(DroneBucket.BUILDING) + drones.get(GROUNDED);
     String overall = queue.paused() ? "PAUSED" : SwarmStatus.overallState(packages, online);
-    return new SwarmStatus(packages, drones, coresActive, coresTotal, overall);
+    long open = Math.max(0, queue.openExpectedMs());
+    long eta = slots == 0 ? -1 : open / slots;
+    return new SwarmStatus(packages, drones, coresActive, coresTotal, overall, open, slots, eta);
   }
 
   private long now() {

@@ -34,7 +34,11 @@ public final class LuaScripts {
     REMOVE("remove"),
     PAUSE("pause"),
     HISTORY("history"),
-    DRONE_BUCKET("drone_bucket");
+    DRONE_BUCKET("drone_bucket"),
+    DRONE_CONTROL("drone_control"),
+    LIST("list"),
+    LOG("log"),
+    ARTIFACTS("artifacts");
 
     private final String file;
 

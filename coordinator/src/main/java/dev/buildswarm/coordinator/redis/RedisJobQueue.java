@@ -1,11 +1,16 @@
 package dev.buildswarm.coordinator.redis;
 
 import dev.buildswarm.atom.Atom;
+import dev.buildswarm.coordinator.domain.Artifact;
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.EnqueueOutcome;
 import dev.buildswarm.coordinator.domain.FailureClass;
 import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.domain.Report;
+import dev.buildswarm.coordinator.domain.GroundingPolicy;
+import dev.buildswarm.coordinator.domain.LogPage;
+import dev.buildswarm.coordinator.domain.PackagePage;
+import dev.buildswarm.coordinator.domain.PackageSummary;
 import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.coordinator.domain.SwarmEvent;
 import dev.buildswarm.coordinator.domain.Verdict;
@@ -58,6 +63,7 @@ public final class RedisJobQueue implements JobQueue {
     for (QueuedAtom item : atoms) {
       args.add(item.atom().toString());
       args.add(item.atom().key());
+      args.add(item.priority() == null ? "" : String.valueOf(item.priority()));
       args.add(String.valueOf(item.after().size()));
       for (Atom dep : item.after()) {
         args.add(dep.toString());
@@ -83,7 +89,7 @@ public final class RedisJobQueue implements JobQueue {
   public Claim claim(String drone, long nowMs, Duration leaseTtl) {
     List<Object> reply =
         run(Script.CLAIM, keys.ready(), String.valueOf(nowMs), String.valueOf(leaseTtl.toMillis()), drone);
-    return (Long) reply.get(0) == 1L ? claimed(reply) : new Claim.Empty();
+    return claimOrNot(reply);
   }
 
   @Override
@@ -102,10 +108,23 @@ public final class RedisJobQueue implements JobQueue {
 
   @Override
   public Verdict complete(
-      String drone, String packageId, long token, long nowMs, long durationMs, String claimNextFor, Duration leaseTtl) {
+      String drone, String packageId, long token, long nowMs, long durationMs, String claimNextFor, Duration leaseTtl,
+      int artifacts) {
     return verdict(
         run(Script.COMPLETE, keys.pkg(packageId), packageId, drone, String.valueOf(token),
-            String.valueOf(nowMs), String.valueOf(durationMs), claimNextFor, String.valueOf(leaseTtl.toMillis())));
+            String.valueOf(nowMs), String.valueOf(durationMs), claimNextFor, String.valueOf(leaseTtl.toMillis()),
+            String.valueOf(artifacts)));
+  }
+
+  @Override
+  public Report recordArtifacts(String drone, String packageId, long token, long nowMs, List<Artifact> artifacts) {
+    StringBuilder lines = new StringBuilder();
+    for (Artifact a : artifacts) {
+      lines.append(a.recordLine()).append('\n');
+    }
+    return report(
+        run(Script.ARTIFACTS, keys.pkg(packageId), packageId, drone, String.valueOf(token), String.valueOf(nowMs),
+            lines.toString()));
   }
 
   @Override
@@ -118,6 +137,7 @@ public final class RedisJobQueue implements JobQueue {
       String reason,
       FailureClass failureClass,
       RetryPolicy policy,
+      GroundingPolicy grounding,
       double random,
       String claimNextFor,
       Duration leaseTtl) {
@@ -126,7 +146,9 @@ public final class RedisJobQueue implements JobQueue {
             String.valueOf(nowMs), String.valueOf(durationMs), reason, failureClass.name(),
             String.valueOf(policy.maxAttempts()), String.valueOf(policy.base().toMillis()),
             String.valueOf(policy.cap().toMillis()), String.valueOf(policy.jitter()), String.valueOf(random),
-            claimNextFor, String.valueOf(leaseTtl.toMillis())));
+            claimNextFor, String.valueOf(leaseTtl.toMillis()),
+            String.valueOf(grounding.droneFailuresInRow()), String.valueOf(grounding.failuresInRow()),
+            String.valueOf(grounding.window().toMillis())));
   }
 
   /** Maps {1, outcome, [claimed 1|0, id, atom, attempt, token]} or {-1, reason}. */
@@ -135,10 +157,19 @@ public final class RedisJobQueue implements JobQueue {
       return Verdict.of(new Report.Refused(String.valueOf(reply.get(1))));
     }
     Report accepted = new Report.Accepted(String.valueOf(reply.get(1)));
-    if (reply.size() > 2 && (Long) reply.get(2) == 1L) {
-      return new Verdict(accepted, claimed(reply.subList(2, reply.size())));
+    if (reply.size() > 2) {
+      return new Verdict(accepted, claimOrNot(reply.subList(2, reply.size())));
     }
     return Verdict.of(accepted);
+  }
+
+  /** Maps claim_for's reply: {1, id, atom, attempt, token} or {0, why}. */
+  private static Claim claimOrNot(List<Object> reply) {
+    if ((Long) reply.get(0) == 1L) {
+      return claimed(reply);
+    }
+    String why = String.valueOf(reply.get(1));
+    return why.equals("grounded") || why.equals("draining") ? new Claim.Held(why) : new Claim.Empty();
   }
 
   private static Claim.Claimed claimed(List<Object> reply) {
@@ -283,5 +314,81 @@ public final class RedisJobQueue implements JobQueue {
       return new Report.Accepted(reply.size() > 1 ? String.valueOf(reply.get(1)) : "");
     }
     return new Report.Refused(String.valueOf(reply.get(1)));
+  }
+
+  @Override
+  public PackagePage listPackages(long cursor, String state, String drone, int limit, int scan) {
+    List<Object> reply =
+        run(Script.LIST, keys.packageSequence(), String.valueOf(cursor), state, drone, String.valueOf(limit), String.valueOf(scan));
+    List<PackageSummary> packages = new ArrayList<>();
+    for (int i = 1; i + 7 < reply.size() + 1; i += 8) {
+      packages.add(
+          new PackageSummary(
+              String.valueOf(reply.get(i)),
+              String.valueOf(reply.get(i + 1)),
+              String.valueOf(reply.get(i + 2)),
+              (int) number(reply.get(i + 3)),
+              String.valueOf(reply.get(i + 4)),
+              String.valueOf(reply.get(i + 5)),
+              number(reply.get(i + 6)),
+              number(reply.get(i + 7))));
+    }
+    return new PackagePage(packages, number(reply.get(0)));
+  }
+
+  private static long number(Object value) {
+    if (value instanceof Long n) {
+      return n;
+    }
+    String text = String.valueOf(value);
+    return text.isEmpty() ? 0 : (long) Double.parseDouble(text);
+  }
+
+  @Override
+  public List<SwarmEvent> recentEventsOf(String packageId, int scan) {
+    RStream<String, String> stream = redis.getStream(keys.events(), StringCodec.INSTANCE);
+    List<SwarmEvent> found = new ArrayList<>();
+    StreamMessageId before = StreamMessageId.MAX;
+    int seen = 0;
+    while (seen < scan) {
+      Map<StreamMessageId, Map<String, String>> page =
+          stream.rangeReversed(Math.min(1000, scan - seen), before, StreamMessageId.MIN);
+      if (page.isEmpty()) {
+        break;
+      }
+      for (Map.Entry<StreamMessageId, Map<String, String>> e : page.entrySet()) {
+        if (packageId.equals(e.getValue().get("id"))) {
+          found.add(new SwarmEvent(e.getKey().toString(), e.getValue()));
+        }
+        before = e.getKey();
+      }
+      seen += page.size();
+      // Exclusive of the last one read: the id just below it.
+      before =
+          before.getId1() > 0
+              ? new StreamMessageId(before.getId0(), before.getId1() - 1)
+              : new StreamMessageId(before.getId0() - 1, Long.MAX_VALUE);
+    }
+    java.util.Collections.reverse(found);
+    return found;
+  }
+
+  @Override
+  public LogPage log(String packageId, int attempt, long from) {
+    List<Object> reply = run(Script.LOG, keys.pkg(packageId), packageId, String.valueOf(attempt), String.valueOf(from));
+    if (number(reply.get(0)) == -1L) {
+      throw new IllegalArgumentException(String.valueOf(reply.get(1)));
+    }
+    List<String> chunks = new ArrayList<>();
+    for (int i = 3; i < reply.size(); i++) {
+      chunks.add(String.valueOf(reply.get(i)));
+    }
+    return new LogPage((int) number(reply.get(0)), chunks, number(reply.get(1)), String.valueOf(reply.get(2)));
+  }
+
+  @Override
+  public long openExpectedMs() {
+    String value = redis.<String>getBucket(keys.prefix() + "open_expected_ms", StringCodec.INSTANCE).get();
+    return value == null ? 0 : Long.parseLong(value);
   }
 }

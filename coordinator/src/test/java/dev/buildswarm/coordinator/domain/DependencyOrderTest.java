@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.buildswarm.atom.Atom;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +42,20 @@ class DependencyOrderTest {
                         item("=app-misc/c-1", "=app-misc/b-1"))));
     assertTrue(e.getMessage().startsWith("dependency cycle: "), e.getMessage());
     assertTrue(e.getMessage().contains("=app-misc/a-1 -> =app-misc/c-1 -> =app-misc/b-1 -> =app-misc/a-1"), e.getMessage());
+  }
+
+  @Test
+  void aChainAsLongAsABigImportIsOrderedWithoutRunningOutOfStack() {
+    List<QueuedAtom> chain = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      List<Atom> after = i == 0 ? List.of() : List.of(Atom.parse("=app-misc/p" + (i - 1) + "-1"));
+      chain.add(new QueuedAtom(Atom.parse("=app-misc/p" + i + "-1"), after));
+    }
+    Collections.reverse(chain);
+    List<QueuedAtom> ordered = DependencyOrder.order(chain);
+    assertEquals(10_000, ordered.size());
+    assertEquals("=app-misc/p0-1", ordered.get(0).atom().toString());
+    assertEquals("=app-misc/p9999-1", ordered.get(9_999).atom().toString());
   }
 
   @Test

@@ -16,12 +16,7 @@ import org.junit.jupiter.api.Test;
 class EmergeLogTest {
 
   private static String sharedLog(String name) throws IOException {
-    Path data = Path.of(System.getProperty("buildswarm.root", "..")).toAbsolutePath().resolve("../shared/data").normalize();
-    if (System.getenv("CI") != null) {
-      assertTrue(Files.isDirectory(data), "CI runs with ../shared/data beside the checkout");
-    }
-    assumeTrue(Files.isDirectory(data), "no ../shared/data beside the checkout: skipped");
-    return Files.readString(data.resolve(name), StandardCharsets.ISO_8859_1);
+    return SharedData.read(name);
   }
 
   @Test

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.DroneRegistration;
+import dev.buildswarm.coordinator.domain.DroneOrders;
+import dev.buildswarm.coordinator.domain.DroneVitals;
+import dev.buildswarm.coordinator.domain.GroundingPolicy;
 import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.coordinator.queue.CoordinatorSettings;
 import dev.buildswarm.coordinator.queue.SwarmService;
@@ -81,6 +84,16 @@ class DroneSessionIT {
       cancelled.add(packageId);
     }
 
+    final List<DroneOrders> orders = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void orders(DroneOrders told) {
+      orders.add(told);
+    }
+
+    @Override
+    public void shutdown(String reason, Duration reconnectAfter) {}
+
     @Override
     public void close(String reason) {}
   }
@@ -93,7 +106,8 @@ class DroneSessionIT {
     CoordinatorSettings settings =
         new CoordinatorSettings(
             keys.swarm(), Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(1), 3, 100,
-            new RetryPolicy(3, Duration.ofSeconds(10), Duration.ofMinutes(1), 0.5), Duration.ofMinutes(10));
+            new RetryPolicy(3, Duration.ofSeconds(10), Duration.ofMinutes(1), 0.5), Duration.ofMinutes(10),
+            GroundingPolicy.DEFAULT);
     service =
         new SwarmService(
             new RedisJobQueue(redis, keys, scripts),
@@ -143,12 +157,12 @@ class DroneSessionIT {
 
     // A heartbeat within the grace period does not touch the in-flight assignment.
     nowMs.addAndGet(1_000);
-    session.heartbeat(Map.of());
+    session.heartbeat(Map.of(), DroneVitals.UNKNOWN);
     assertEquals("claimed", service.packageRecord(first).get("state"));
 
     // Two heartbeat intervals later the drone still does not mention it: it never arrived.
     nowMs.addAndGet(11_000);
-    session.heartbeat(Map.of());
+    session.heartbeat(Map.of(), DroneVitals.UNKNOWN);
     await("the freed slot takes the next package", () -> link.assigned.size() == 2);
     assertEquals("0", service.packageRecord(first).get("losses"));
     session.close();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.buildswarm.atom.Atom;
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.FailureClass;
+import dev.buildswarm.coordinator.domain.GroundingPolicy;
 import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.redis.RedisConnection;
@@ -113,9 +114,9 @@ class ClaimHammerIT {
                   if (roll < 70) {
                     mine.complete(drone, id, claimed.token(), now, 10, "", TTL).report();
                   } else if (roll < 85) {
-                    mine.fail(drone, id, claimed.token(), now, 10, "net", FailureClass.TRANSIENT, RETRY, random.nextDouble(), "", TTL).report();
+                    mine.fail(drone, id, claimed.token(), now, 10, "net", FailureClass.TRANSIENT, RETRY, GroundingPolicy.OFF, random.nextDouble(), "", TTL).report();
                   } else if (roll < 95) {
-                    mine.fail(drone, id, claimed.token(), now, 10, "error", FailureClass.PERMANENT, RETRY, random.nextDouble(), "", TTL).report();
+                    mine.fail(drone, id, claimed.token(), now, 10, "error", FailureClass.PERMANENT, RETRY, GroundingPolicy.OFF, random.nextDouble(), "", TTL).report();
                   }
                   // else: the drone "dies" holding it; the reaper brings it back after the TTL.
                 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.buildswarm.atom.Atom;
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.FailureClass;
+import dev.buildswarm.coordinator.domain.GroundingPolicy;
 import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.domain.RetryPolicy;
@@ -46,7 +47,7 @@ class PackageLifecycleIT extends QueueFixture {
   }
 
   private Report fail(String drone, Claim.Claimed c, FailureClass failureClass, double random) {
-    return queue.fail(drone, c.packageId(), c.token(), now, 100, "it broke", failureClass, RETRY, random, "", TTL).report();
+    return queue.fail(drone, c.packageId(), c.token(), now, 100, "it broke", failureClass, RETRY, GroundingPolicy.OFF, random, "", TTL).report();
   }
 
   private String state(String id) {
@@ -75,6 +76,14 @@ class PackageLifecycleIT extends QueueFixture {
     long total = queue.countsByState().values().stream().mapToLong(Long::longValue).sum();
     long records = redis.getKeys().getKeysStreamByPattern(keys.prefix() + "pkg:*").count();
     assertEquals(records, total, "state counts add up to the packages there are");
+    long open = 0;
+    for (String key : redis.getKeys().getKeysStreamByPattern(keys.prefix() + "pkg:*").toList()) {
+      Map<String, String> p = redis.<String, String>getMap(key, StringCodec.INSTANCE).readAllMap();
+      if (!List.of("done", "failed", "cancelled").contains(p.get("state"))) {
+        open += Long.parseLong(p.getOrDefault("expected_ms", "0"));
+      }
+    }
+    assertEquals(open, queue.openExpectedMs(), "the ETA's sum is the expected time of the packages not ended");
   }
 
   @Test
@@ -145,7 +154,7 @@ class PackageLifecycleIT extends QueueFixture {
     double[] randoms = {0.0, 0.999, 0.5, 0.25};
     for (int failure = 1; failure <= 4; failure++) {
       Claim.Claimed c = claim("d1");
-      queue.fail("d1", id, c.token(), now, 1, "net", FailureClass.TRANSIENT, policy, randoms[failure - 1], "", TTL).report();
+      queue.fail("d1", id, c.token(), now, 1, "net", FailureClass.TRANSIENT, policy, GroundingPolicy.OFF, randoms[failure - 1], "", TTL).report();
       long waited = Long.parseLong(queue.packageRecord(id).get("ready_at")) - now;
       long longest = policy.delayAfter(failure).toMillis();
       assertTrue(

@@ -9,6 +9,7 @@ import dev.buildswarm.atom.Atom;
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.EnqueueOutcome;
 import dev.buildswarm.coordinator.domain.FailureClass;
+import dev.buildswarm.coordinator.domain.GroundingPolicy;
 import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.domain.RetryPolicy;
@@ -85,7 +86,7 @@ class QueueScriptsIT extends QueueFixture {
     // A different verdict under the same lease is not a repeat: refused, and recorded.
     assertInstanceOf(
         Report.Refused.class,
-        queue.fail("d1", id, claimed.token(), 3_600, 900, "late", FailureClass.PERMANENT, RETRY, 0.5, "", TTL).report());
+        queue.fail("d1", id, claimed.token(), 3_600, 900, "late", FailureClass.PERMANENT, RETRY, GroundingPolicy.OFF, 0.5, "", TTL).report());
     assertEquals("done", record(id).get("state"), "the first verdict stands");
     assertEquals(1L, queue.countsByState().get("done"));
     assertEquals(0L, queue.countsByState().getOrDefault("failed", 0L));

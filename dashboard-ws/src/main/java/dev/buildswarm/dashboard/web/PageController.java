@@ -1,5 +1,7 @@
 package dev.buildswarm.dashboard.web;
 
+import dev.buildswarm.dashboard.DashboardMain;
+import io.micronaut.context.annotation.Requires;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Controller;
@@ -10,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /** {@code GET /}: the page (one static file; it talks to {@code /ws}). */
+@Requires(env = DashboardMain.ENVIRONMENT)
 @Controller
 public class PageController {
   private final String page;

@@ -1,57 +1,66 @@
 package dev.buildswarm.dashboard.ws;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.buildswarm.dashboard.DashboardMain;
+import io.micronaut.context.annotation.Requires;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildswarm.dashboard.feed.SnapshotFeed;
-import dev.buildswarm.dashboard.feed.SwarmSnapshot;
 import io.micronaut.websocket.WebSocketBroadcaster;
 import io.micronaut.websocket.WebSocketSession;
-import io.micronaut.websocket.annotation.OnClose;
 import io.micronaut.websocket.annotation.OnMessage;
 import io.micronaut.websocket.annotation.OnOpen;
 import io.micronaut.websocket.annotation.ServerWebSocket;
-import java.io.UncheckedIOException;
+import java.io.IOException;
 
 /**
- * {@code /ws}: a snapshot on connect, then a snapshot whenever the swarm changes (at most one per
- * feed interval). A client that sends {@code "snapshot"} gets the current one at once, e.g. after it
- * noticed a gap in sequence numbers. Read-only: nothing a client sends changes the swarm.
+ * {@code /ws}, the page's feed:
+ *
+ * <ol>
+ *   <li>on connect the server sends the current {@code snapshot} (with its {@code seq});
+ *   <li>then a {@code delta} per feed step, seq + 1 each (see {@code SnapshotDelta}), at most one
+ *       per feed interval, and one a second when nothing changes;
+ *   <li>a client that sees a delta whose seq is not its seq + 1 sends {@code {"type":"resync"}}
+ *       and gets the current snapshot; it ignores deltas older than what it has.
+ * </ol>
+ *
+ * Read-only: nothing a client sends here changes the swarm (operator actions are HTTP calls that
+ * go through the coordinator's admin API). Thread-safe: holds no state; sends never read Redis.
  */
+@Requires(env = DashboardMain.ENVIRONMENT)
 @ServerWebSocket("/ws")
 public class DashboardSocket {
-  private final WebSocketBroadcaster broadcaster;
   private final SnapshotFeed feed;
   private final ObjectMapper json;
 
   public DashboardSocket(WebSocketBroadcaster broadcaster, SnapshotFeed feed, ObjectMapper json) {
-    this.broadcaster = broadcaster;
     this.feed = feed;
     this.json = json;
-    feed.subscribe(snapshot -> broadcaster.broadcastAsync(toJson(snapshot)));
-  }
-
-  private String toJson(SwarmSnapshot snapshot) {
-    try {
-      return json.writeValueAsString(snapshot);
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    feed.subscribe(update -> broadcaster.broadcastAsync(update.deltaJson()));
   }
 
   @OnOpen
   public void onOpen(WebSocketSession session) {
-    session.sendAsync(toJson(feed.latest()));
+    session.sendAsync(feed.latest().snapshotJson());
   }
 
   @OnMessage(maxPayloadLength = 1024)
   public void onMessage(String message, WebSocketSession session) {
-    if ("snapshot".equals(message.trim())) {
-      session.sendAsync(toJson(feed.latest()));
+    if (wantsSnapshot(message)) {
+      session.sendAsync(feed.latest().snapshotJson());
     }
   }
 
-  @OnClose
-  public void onClose(WebSocketSession session) {
-    // Nothing to release: sessions hold no state here.
+  /** {@code {"type":"resync"}}; the bare word {@code snapshot} of the first version also works. */
+  private boolean wantsSnapshot(String message) {
+    String text = message.trim();
+    if (text.equals("snapshot") || text.equals("resync")) {
+      return true;
+    }
+    try {
+      JsonNode node = json.readTree(text);
+      return node != null && "resync".equals(node.path("type").asText());
+    } catch (IOException notJson) {
+      return false;
+    }
   }
 }

@@ -3,6 +3,8 @@ package dev.buildswarm.drone.client;
 import dev.buildswarm.proto.v1.CoordinatorMessage;
 import dev.buildswarm.proto.v1.DroneMessage;
 import dev.buildswarm.proto.v1.DroneServiceGrpc;
+import dev.buildswarm.proto.v1.UploadPart;
+import dev.buildswarm.proto.v1.UploadReply;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -36,6 +38,11 @@ public final class CoordinatorClient implements AutoCloseable {
   /** Opens a session stream; {@code incoming} receives the coordinator's messages. */
   public StreamObserver<DroneMessage> openSession(StreamObserver<CoordinatorMessage> incoming) {
     return DroneServiceGrpc.newStub(channel).session(incoming);
+  }
+
+  /** Opens an upload stream (DroneService.UploadArtifacts); {@code reply} receives the answer. */
+  public StreamObserver<UploadPart> openUpload(StreamObserver<UploadReply> reply) {
+    return DroneServiceGrpc.newStub(channel).uploadArtifacts(reply);
   }
 
   @Override

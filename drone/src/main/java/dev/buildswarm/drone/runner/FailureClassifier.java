@@ -30,7 +30,12 @@ public final class FailureClassifier {
           "connection timed out",
           "temporary failure in name resolution",
           "connection refused",
-          "503 service unavailable");
+          "503 service unavailable",
+          "verify failed", // Portage: !!! Fetched file: ... VERIFY FAILED! (a corrupt download)
+          "digest verification failed",
+          "virtual memory exhausted", // gcc/ld out of memory under this host's other builds
+          "out of memory",
+          "internal compiler error: killed"); // the OOM killer took cc1plus
 
   /** Output that means trying again cannot help: failed at once. */
   private static final List<String> PERMANENT_SIGNS =
@@ -45,17 +50,20 @@ public final class FailureClassifier {
     return switch (result.ended()) {
       // A build that ran out of time may succeed on a quieter or faster host.
       case TIMED_OUT -> FailureClass.TRANSIENT;
+      // A build that hung without a word (a stalled fetch, a stuck test): worth another try; the
+      // attempt limit still fails a package that hangs every time.
+      case SILENT -> FailureClass.TRANSIENT;
       // The drone could not start the builder at all: its installation is broken.
       case COULD_NOT_START -> FailureClass.DRONE;
       // Cancelled builds are given back or refused; a class is only needed for the record.
       case CANCELLED -> FailureClass.TRANSIENT;
-      case EXITED -> classifyExit(result.exitCode(), result.logTail());
+      case EXITED -> classifyExit(result.signal(), result.logTail());
     };
   }
 
-  private static FailureClass classifyExit(int exitCode, List<String> tail) {
-    // 137 = killed by SIGKILL, as the kernel's OOM killer does: worth another try.
-    if (exitCode == 137) {
+  private static FailureClass classifyExit(int signal, List<String> tail) {
+    // Killed by SIGKILL (exit value 137), as the kernel's OOM killer does: worth another try.
+    if (signal == 9) {
       return FailureClass.TRANSIENT;
     }
     String text = String.join("\n", tail).toLowerCase(Locale.ROOT);

@@ -2,16 +2,21 @@ package dev.buildswarm.drone.worker;
 
 import dev.buildswarm.atom.Atom;
 import dev.buildswarm.drone.DroneConfig;
+import dev.buildswarm.drone.artifacts.ArtifactUploader;
+import dev.buildswarm.drone.artifacts.PkgdirSnapshot;
 import dev.buildswarm.drone.client.CoordinatorClient;
 import dev.buildswarm.drone.runner.BuildProcess;
 import dev.buildswarm.drone.runner.BuildRequest;
 import dev.buildswarm.drone.runner.BuildResult;
 import dev.buildswarm.drone.runner.FailureClassifier;
+import dev.buildswarm.drone.runner.LogLimit;
+import dev.buildswarm.proto.v1.Artifact;
 import dev.buildswarm.proto.v1.Assignment;
 import dev.buildswarm.proto.v1.BuildFinished;
 import dev.buildswarm.proto.v1.BuildStarted;
 import dev.buildswarm.proto.v1.CoordinatorMessage;
 import dev.buildswarm.proto.v1.DroneMessage;
+import dev.buildswarm.proto.v1.DroneOrders;
 import dev.buildswarm.proto.v1.FailureClass;
 import dev.buildswarm.proto.v1.Heartbeat;
 import dev.buildswarm.proto.v1.LogChunk;
@@ -20,6 +25,7 @@ import dev.buildswarm.proto.v1.RunningBuild;
 import dev.buildswarm.proto.v1.Stopping;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +34,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +63,8 @@ public final class DroneAgent implements AutoCloseable {
    * registration until acknowledged; the coordinator applies a verdict sent twice only once.
    */
   private final Map<String, BuildFinished> outbox = new ConcurrentHashMap<>();
+  /** Files of kept success verdicts not yet uploaded (no coordinator was reachable), by verdict key. */
+  private final Map<String, List<PkgdirSnapshot.Found>> pendingUploads = new ConcurrentHashMap<>();
 
   private final Object sendLock = new Object();
   private StreamObserver<DroneMessage> outgoing; // guarded by sendLock
@@ -62,12 +72,38 @@ public final class DroneAgent implements AutoCloseable {
   private volatile boolean stopping;
   private volatile Thread sessionLoop;
   private volatile CountDownLatch registered = new CountDownLatch(1);
+  /** The operator's orders as the coordinator last told them. */
+  private volatile DroneOrders orders = DroneOrders.getDefaultInstance();
+  /** Set by a ShutdownNotice: how long to wait before reconnecting, instead of the backoff. */
+  private volatile long reconnectAfterMs = -1;
+  /** A lease not renewed for this long is the coordinator's to requeue; from Registered. */
+  private volatile long leaseTtlMs = 30_000;
+  private final HostFacts host;
+  private final ArtifactUploader uploader;
 
-  private record RunningBuildState(String packageId, long token, BuildProcess process) {}
+  private record RunningBuildState(String packageId, long token, BuildProcess process, AtomicBoolean leaseLost) {}
+
+  /** System.nanoTime() when this drone lost its session (0 while registered or before the first). */
+  private volatile long outOfTouchSince;
+
+  private final BuildProcess.Watcher buildWatcher;
 
   public DroneAgent(DroneConfig config) {
+    this(config, BuildProcess.Watcher.NONE);
+  }
+
+  /** With a watcher told of every build process (the record of running builds, in production). */
+  public DroneAgent(DroneConfig config, BuildProcess.Watcher buildWatcher) {
     this.config = config;
+    this.buildWatcher = buildWatcher;
     this.client = new CoordinatorClient(config.coordinator());
+    this.host = new HostFacts(config.pkgDir(), config.workDir());
+    this.uploader = new ArtifactUploader(client::openUpload, Duration.ofMinutes(30));
+  }
+
+  /** The orders (grounded, draining) the coordinator last told this drone. */
+  public DroneOrders orders() {
+    return orders;
   }
 
   /** Starts the session loop; returns at once. */
@@ -87,6 +123,7 @@ public final class DroneAgent implements AutoCloseable {
   private void sessionLoop() {
     Duration backoff = Duration.ofMillis(250);
     while (!stopping) {
+      reconnectAfterMs = -1;
       CountDownLatch ended = new CountDownLatch(1);
       long[] heartbeatMs = {5000};
       Thread heartbeat = null;
@@ -113,6 +150,9 @@ public final class DroneAgent implements AutoCloseable {
           heartbeat.interrupt();
         }
       }
+      if (outOfTouchSince == 0) {
+        outOfTouchSince = System.nanoTime();
+      }
       if (registered.getCount() == 0) {
         backoff = Duration.ofMillis(250);
         registered = new CountDownLatch(1);
@@ -120,12 +160,38 @@ public final class DroneAgent implements AutoCloseable {
       if (stopping) {
         return;
       }
+      // Exponential backoff with jitter (half to all of it), so a swarm of drones that lost one
+      // coordinator does not come back in the same instant; a shutdown notice sets its own delay.
+      long wait = reconnectAfterMs >= 0 ? reconnectAfterMs : backoff.toMillis();
+      wait = wait / 2 + ThreadLocalRandom.current().nextLong(wait / 2 + 1);
       try {
-        Thread.sleep(backoff);
+        Thread.sleep(wait);
       } catch (InterruptedException e) {
         return;
       }
+      giveUpLostLeases();
       backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+    }
+  }
+
+  /**
+   * Out of touch with every coordinator for longer than a lease TTL: the leases of the running
+   * builds have expired and their packages may be building elsewhere already, so they are stopped.
+   * Their verdicts say so; the coordinator refuses them as stale, which is right.
+   */
+  private void giveUpLostLeases() {
+    long since = outOfTouchSince;
+    long outOfTouchMs = since == 0 ? 0 : (System.nanoTime() - since) / 1_000_000;
+    if (outOfTouchMs <= leaseTtlMs || running.isEmpty()) {
+      return;
+    }
+    for (RunningBuildState build : running.values()) {
+      if (build.leaseLost().compareAndSet(false, true)) {
+        LOG.warn(
+            "no coordinator for {} s, longer than the lease TTL of {} s: stopping package {}, which is requeued",
+            outOfTouchMs / 1000, leaseTtlMs / 1000, build.packageId());
+        build.process().cancel();
+      }
     }
   }
 
@@ -142,6 +208,7 @@ public final class DroneAgent implements AutoCloseable {
         .setSpeedFactor(config.speedFactor())
         .setVersion(config.version())
         .setProtocolVersion(PROTOCOL_VERSION)
+        .putAllCapabilities(host.capabilities(config.capabilities()))
         .build();
   }
 
@@ -151,7 +218,9 @@ public final class DroneAgent implements AutoCloseable {
         Thread.sleep(intervalMs[0]);
         Heartbeat.Builder beat =
             Heartbeat.newBuilder()
-                .setLoadAverage(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                .setLoadAverage(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage())
+                .setFreeDiskBytes(host.freeDiskBytes())
+                .setMemoryAvailableBytes(host.memoryAvailableBytes());
         for (RunningBuildState build : running.values()) {
           beat.addRunning(
               RunningBuild.newBuilder().setPackageId(build.packageId()).setToken(build.token()));
@@ -180,9 +249,19 @@ public final class DroneAgent implements AutoCloseable {
           if (message.getRegistered().getHeartbeatIntervalMs() > 0) {
             heartbeatMs[0] = message.getRegistered().getHeartbeatIntervalMs();
           }
+          if (message.getRegistered().getLeaseTtlMs() > 0) {
+            leaseTtlMs = message.getRegistered().getLeaseTtlMs();
+          }
+          outOfTouchSince = 0;
           LOG.info("registered with coordinator {} as {}", client.target(), config.name());
-          for (BuildFinished verdict : outbox.values()) {
-            send(DroneMessage.newBuilder().setBuildFinished(verdict).build());
+          for (Map.Entry<String, BuildFinished> kept : outbox.entrySet()) {
+            List<PkgdirSnapshot.Found> files = pendingUploads.get(kept.getKey());
+            if (files != null) {
+              // Built while no coordinator listened: its packages go up first, then the verdict.
+              Thread.ofVirtual().name("upload-" + kept.getValue().getPackageId()).start(() -> deliverAfterUpload(kept.getKey(), files));
+            } else {
+              send(DroneMessage.newBuilder().setBuildFinished(kept.getValue()).build());
+            }
           }
           registered.countDown();
         }
@@ -217,6 +296,22 @@ public final class DroneAgent implements AutoCloseable {
             build.process().cancel();
           }
         }
+        case ORDERS -> {
+          DroneOrders told = message.getOrders();
+          if (!told.equals(orders)) {
+            LOG.warn(
+                "the coordinator says this drone is {}{}",
+                told.getGrounded() ? "GROUNDED: " + told.getGroundedReason() + " (it claims nothing until `swarm drone unground " + config.name() + "`)" : "not grounded",
+                told.getDraining() ? "; DRAINING (it finishes running builds and takes nothing new)" : "");
+          }
+          orders = told;
+        }
+        case SHUTDOWN -> {
+          LOG.info(
+              "coordinator {} is shutting down ({}); builds go on, reconnecting",
+              client.target(), message.getShutdown().getReason());
+          reconnectAfterMs = message.getShutdown().getReconnectAfterMs();
+        }
         case BODY_NOT_SET -> LOG.warn("empty message from coordinator ignored");
       }
     }
@@ -245,8 +340,10 @@ public final class DroneAgent implements AutoCloseable {
     String id = assignment.getPackageId();
     long token = assignment.getToken();
     List<String> argv;
+    Atom atom;
     try {
-      argv = config.buildTemplate().argvFor(Atom.parse(assignment.getAtom()));
+      atom = Atom.parse(assignment.getAtom());
+      argv = config.buildTemplate().argvFor(atom);
     } catch (IllegalArgumentException e) {
       finished(id, token, e.getMessage());
       return;
@@ -258,9 +355,11 @@ public final class DroneAgent implements AutoCloseable {
     env.put("BUILDSWARM_PACKAGE_ID", id);
     BuildProcess process =
         new BuildProcess(
-            new BuildRequest(argv, env, config.workDir(), config.buildTimeout()),
-            config.killGrace());
-    RunningBuildState state = new RunningBuildState(id, token, process);
+            // No silence timeout yet: DroneConfig has no setting for it.
+            new BuildRequest(argv, env, config.workDir(), config.buildTimeout(), config.silenceTimeout()),
+            config.killGrace(),
+            buildWatcher);
+    RunningBuildState state = new RunningBuildState(id, token, process, new AtomicBoolean());
     running.put(id, state);
     if (stopping) {
       // close() may have walked the running builds just before this one was added.
@@ -272,9 +371,10 @@ public final class DroneAgent implements AutoCloseable {
             .build());
     LOG.info("building {} (package {}, attempt {}): {}", assignment.getAtom(), id, assignment.getAttempt(), argv);
     LogBatcher logs = new LogBatcher(id, token);
+    PkgdirSnapshot before = PkgdirSnapshot.take(config.pkgDir());
     BuildResult result;
     try {
-      result = process.run(logs::line);
+      result = process.run(new LogLimit(LogLimit.DEFAULT_MAX_LINE_BYTES, config.logLimitBytes()).limiting(logs::line));
     } catch (RuntimeException e) {
       running.remove(id, state);
       throw e;
@@ -283,30 +383,112 @@ public final class DroneAgent implements AutoCloseable {
     }
     // Stopping is not cancelling: a build this drone ended because it is shutting down says
     // nothing about the package, so it is handed back rather than failed.
-    boolean abandoned = stopping && result.ended() == BuildResult.Ending.CANCELLED;
+    boolean leaseLost = state.leaseLost().get() && result.ended() == BuildResult.Ending.CANCELLED;
+    boolean abandoned = (stopping || leaseLost) && result.ended() == BuildResult.Ending.CANCELLED;
     LOG.info(
         "{} {} in {} ms",
         assignment.getAtom(),
         abandoned ? "given back (drone stopping)" : result.succeeded() ? "built" : "failed: " + result.reason(),
         result.duration().toMillis());
+    // A success counts once its binary packages are on the coordinator: uploaded now, under the
+    // lease; a failed upload makes the build a transient failure, tried again.
+    List<Artifact> uploaded = List.of();
+    String uploadFailure = null;
+    List<PkgdirSnapshot.Found> unsent = null;
+    if (result.succeeded() && !abandoned) {
+      List<PkgdirSnapshot.Found> made = List.of();
+      try {
+        made = madeBy(before, atom);
+        uploaded = made.isEmpty() ? List.of() : upload(id, token, made);
+      } catch (ArtifactUploader.Unreachable e) {
+        // No coordinator now: the verdict waits in the outbox with its files, uploaded once a
+        // coordinator is back (the lease lasts its TTL), then sent.
+        unsent = made;
+        LOG.info("{}: coordinator unreachable; its packages go up when one is back", assignment.getAtom());
+      } catch (IOException e) {
+        uploadFailure = "built, but the upload of its binary packages failed: " + e.getMessage();
+        LOG.warn("{}: {}", assignment.getAtom(), uploadFailure);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        uploadFailure = "built, but the drone stopped during the upload of its binary packages";
+      }
+    }
+    boolean success = result.succeeded() && uploadFailure == null;
     BuildFinished verdict =
         BuildFinished.newBuilder()
             .setPackageId(id)
             .setToken(token)
-            .setSuccess(result.succeeded())
+            .setSuccess(success)
+            .addAllArtifacts(uploaded)
             .setExitCode(result.exitCode())
+            .setSignal(result.signal())
             .setDurationMs(result.duration().toMillis())
-            .setReason(abandoned ? "drone " + config.name() + " is shutting down" : result.reason())
+            .setReason(
+                leaseLost
+                    ? "lease lost: drone " + config.name() + " was out of touch with the coordinator for longer than the lease TTL"
+                    : abandoned
+                        ? "drone " + config.name() + " is shutting down"
+                        : uploadFailure != null ? uploadFailure : result.reason())
             .setAbandoned(abandoned)
-            .setFailureClass(result.succeeded() ? FailureClass.FAILURE_CLASS_UNSPECIFIED : FailureClassifier.classify(result))
+            .setFailureClass(
+                success
+                    ? FailureClass.FAILURE_CLASS_UNSPECIFIED
+                    : uploadFailure != null ? FailureClass.TRANSIENT : FailureClassifier.classify(result))
             .addAllLogTail(result.logTail())
             .build();
     // Into the outbox before the slot is freed (close() waits for both to empty), and the slot
     // freed before the verdict is sent: the coordinator may answer with the next assignment at
     // once. Removes exactly this build: the same package may run again under a newer token.
     outbox.put(verdictKey(id, token), verdict);
+    if (unsent != null) {
+      pendingUploads.put(verdictKey(id, token), unsent);
+      running.remove(id, state);
+      return;
+    }
     running.remove(id, state);
     sendFinished(verdict);
+  }
+
+  /** Uploads a kept verdict's packages, then sends it (with them, or as a failure if refused). */
+  private void deliverAfterUpload(String key, List<PkgdirSnapshot.Found> files) {
+    BuildFinished verdict = outbox.get(key);
+    if (verdict == null || !pendingUploads.remove(key, files)) {
+      return;
+    }
+    BuildFinished sent;
+    try {
+      List<Artifact> stored = upload(verdict.getPackageId(), verdict.getToken(), files);
+      sent = verdict.toBuilder().clearArtifacts().addAllArtifacts(stored).build();
+    } catch (ArtifactUploader.Unreachable e) {
+      pendingUploads.put(key, files); // the next registration tries again
+      return;
+    } catch (IOException e) {
+      sent =
+          verdict.toBuilder()
+              .setSuccess(false)
+              .setReason("built, but the upload of its binary packages failed: " + e.getMessage())
+              .setFailureClass(FailureClass.TRANSIENT)
+              .build();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      pendingUploads.put(key, files);
+      return;
+    }
+    sendFinished(sent);
+  }
+
+  /** The build's new or changed binary packages under PKGDIR. */
+  private List<PkgdirSnapshot.Found> madeBy(PkgdirSnapshot before, Atom atom) throws IOException {
+    String pf = atom.packageName() + atom.version().map(v -> "-" + v).orElse("");
+    return PkgdirSnapshot.take(config.pkgDir()).addedSince(before, atom.category(), pf);
+  }
+
+  /** Uploads the files under the build's lease; an unreachable coordinator is {@link ArtifactUploader.Unreachable}. */
+  private List<Artifact> upload(String id, long token, List<PkgdirSnapshot.Found> made)
+      throws IOException, InterruptedException {
+    List<Artifact> stored = uploader.upload(config.name(), id, token, made);
+    LOG.info("uploaded {} binary packages of package {}: {}", stored.size(), id, stored.stream().map(Artifact::getName).toList());
+    return stored;
   }
 
   private void finished(String id, long token, String reason) {

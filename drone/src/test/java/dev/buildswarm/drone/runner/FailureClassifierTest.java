@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class FailureClassifierTest {
 
   private static FailureClass exit(int code, String... tail) {
-    return FailureClassifier.classify(new BuildResult(code, BuildResult.Ending.EXITED, Duration.ofSeconds(1), List.of(tail)));
+    return FailureClassifier.classify(new BuildResult(code, BuildResult.signalOf(code), BuildResult.Ending.EXITED, Duration.ZERO, Duration.ofSeconds(1), List.of(tail)));
   }
 
   @Test
@@ -25,6 +25,16 @@ class FailureClassifierTest {
     assertEquals(
         FailureClass.TRANSIENT,
         exit(1, "!!! Couldn't download 'glibc-2.38.tar.xz'. Aborting.", "!!! Fetch failed for sys-libs/glibc-2.38-r10"));
+  }
+
+  @Test
+  void aCorruptDownloadAndAHostOutOfMemoryAreTransient() {
+    assertEquals(
+        FailureClass.TRANSIENT,
+        exit(1, "!!! Fetched file: glibc-2.38.tar.xz VERIFY FAILED!", "!!! Reason: Filesize does not match recorded size"));
+    assertEquals(FailureClass.TRANSIENT, exit(1, "cc1plus: out of memory allocating 65536 bytes"));
+    assertEquals(FailureClass.TRANSIENT, exit(1, "g++: fatal error: Killed signal terminated program cc1plus",
+        "internal compiler error: Killed (program cc1plus)"));
   }
 
   @Test
@@ -44,10 +54,20 @@ class FailureClassifierTest {
     assertEquals(FailureClass.TRANSIENT, exit(137));
     assertEquals(
         FailureClass.TRANSIENT,
-        FailureClassifier.classify(new BuildResult(-1, BuildResult.Ending.TIMED_OUT, Duration.ofHours(1), List.of())));
+        FailureClassifier.classify(new BuildResult(-1, 15, BuildResult.Ending.TIMED_OUT, Duration.ofHours(1), Duration.ofHours(1), List.of())));
     assertEquals(
         FailureClass.DRONE,
         FailureClassifier.classify(
-            new BuildResult(-1, BuildResult.Ending.COULD_NOT_START, Duration.ZERO, List.of("emerge: No such file"))));
+            new BuildResult(-1, 0, BuildResult.Ending.COULD_NOT_START, Duration.ZERO, Duration.ZERO, List.of("emerge: No such file"))));
+  }
+
+  @Test
+  void aBuildEndedForSilenceIsTransientAndAnExitCodeAboveTheSignalsIsNot() {
+    assertEquals(
+        FailureClass.TRANSIENT,
+        FailureClassifier.classify(
+            new BuildResult(-1, 15, BuildResult.Ending.SILENT, Duration.ofMinutes(10), Duration.ofMinutes(11), List.of())));
+    // Exit 255 is no signal (Linux has 64): an ordinary build error.
+    assertEquals(FailureClass.PERMANENT, exit(255));
   }
 }

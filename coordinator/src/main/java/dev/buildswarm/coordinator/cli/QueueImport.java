@@ -1,0 +1,213 @@
+package dev.buildswarm.coordinator.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.buildswarm.coordinator.domain.PackageList;
+import dev.buildswarm.coordinator.queue.SwarmService;
+import dev.buildswarm.proto.v1.EnqueueReply;
+import dev.buildswarm.proto.v1.EnqueueRequest;
+import dev.buildswarm.proto.v1.EnqueueResult;
+import dev.buildswarm.proto.v1.QueueItem;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code swarm queue import FILE|-}: queues a list of packages, a Portage {@code emerge -p} output
+ * or a JSON file, all or nothing.
+ */
+@Command(
+    name = "import",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Queue the packages of a file: a plain list of atoms, emerge -p/-pv/--tree output, or JSON.",
+      "If any line is bad, nothing is queued (each bad line is named) unless --skip-invalid is given.",
+      "JSON: [\"=cat/pkg-1\", {\"atom\": \"=cat/other-2\", \"priority\": 5, \"after\": [\"=cat/pkg-1\"]}]"
+          + " (or {\"packages\": [...]})."
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  emerge -pv --emptytree @world | swarm queue import --ordered -",
+      "  swarm queue import --format list my-set.txt"
+    })
+final class QueueImport implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(paramLabel = "FILE", description = "The file, or - for standard input.")
+  String file;
+
+  @Option(names = "--format", description = "list, emerge or json (default: detected).")
+  String format;
+
+  @Option(names = "--ordered", description = "Portage's merge order becomes build order: each package waits for the one before it.")
+  boolean ordered;
+
+  @Option(names = "--skip-invalid", description = "Queue the good lines even if some are bad (bad ones are still named).")
+  boolean skipInvalid;
+
+  @Option(names = "--priority", defaultValue = "0", description = "Priority of every package without its own (default ${DEFAULT-VALUE}).")
+  int priority;
+
+  /** One package to send: its atom, what it waits for, its own priority if any. */
+  private record Item(String atom, List<String> after, Integer priority) {}
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    String text;
+    try {
+      text = file.equals("-") ? read(System.in) : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      err.println("swarm: cannot read " + file + ": " + e.getMessage());
+      return SwarmCli.EXIT_BAD_INPUT;
+    }
+    List<Item> items = new ArrayList<>();
+    List<String> bad = new ArrayList<>();
+    String kind = format == null ? detect(text) : format.toLowerCase(Locale.ROOT);
+    if (kind.equals("json")) {
+      readJson(text, items, bad);
+    } else {
+      PackageList.Reading reading;
+      try {
+        reading = PackageList.read(text, PackageList.Format.named(kind));
+      } catch (IllegalArgumentException e) {
+        err.println("swarm: --format: " + e.getMessage());
+        return SwarmCli.EXIT_BAD_INPUT;
+      }
+      String previous = null;
+      for (PackageList.Entry entry : reading.entries()) {
+        items.add(new Item(entry.atom(), ordered && previous != null ? List.of(previous) : List.of(), null));
+        previous = entry.atom();
+      }
+      reading.invalid().forEach(n -> bad.add("line " + n.line() + ": " + n.why() + ": " + n.text()));
+      reading.skipped().forEach(n -> err.println("skipped line " + n.line() + " (" + n.why() + "): " + n.text()));
+    }
+    bad.forEach(line -> err.println("swarm: " + file + ": " + line));
+    if (!bad.isEmpty() && !skipInvalid) {
+      err.println("swarm: nothing queued: " + bad.size() + " bad entries in " + file + " (--skip-invalid queues the rest)");
+      return SwarmCli.EXIT_BAD_INPUT;
+    }
+    if (items.isEmpty()) {
+      err.println("swarm: no packages in " + file);
+      return SwarmCli.EXIT_BAD_INPUT;
+    }
+    return send(items, out, err);
+  }
+
+  private static String read(InputStream in) throws IOException {
+    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+  }
+
+  private static String detect(String text) {
+    String start = text.stripLeading();
+    if (start.startsWith("[\"") || start.startsWith("[{") || start.startsWith("{") || start.equals("[]")) {
+      return "json";
+    }
+    return PackageList.detect(text) == PackageList.Format.EMERGE ? "emerge" : "list";
+  }
+
+  private void readJson(String text, List<Item> items, List<String> bad) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(text);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      bad.add("not valid JSON: " + e.getOriginalMessage());
+      return;
+    }
+    JsonNode packages = root.isObject() ? root.get("packages") : root;
+    if (packages == null || !packages.isArray()) {
+      bad.add("expected an array of packages, or {\"packages\": [...]}");
+      return;
+    }
+    String previous = null;
+    for (int i = 0; i < packages.size(); i++) {
+      JsonNode p = packages.get(i);
+      String where = "entry " + (i + 1);
+      String atom = p.isTextual() ? p.asText() : p.path("atom").asText(null);
+      if (atom == null || atom.isBlank()) {
+        bad.add(where + ": no atom");
+        continue;
+      }
+      try {
+        atom = dev.buildswarm.atom.Atom.parse(atom).toString();
+      } catch (IllegalArgumentException e) {
+        bad.add(where + ": " + e.getMessage());
+        continue;
+      }
+      List<String> after = new ArrayList<>();
+      p.path("after").forEach(a -> after.add(a.asText()));
+      if (ordered && previous != null) {
+        after.add(previous);
+      }
+      Integer own = p.has("priority") ? p.get("priority").asInt() : null;
+      if (p.has("priority") && !p.get("priority").canConvertToInt()) {
+        bad.add(where + ": priority must be a whole number");
+        continue;
+      }
+      items.add(new Item(atom, after, own));
+      previous = atom;
+    }
+  }
+
+  /**
+   * Sends the packages in requests of at most {@link SwarmService#MAX_ATOMS_PER_ENQUEUE}, in
+   * order, so a package waiting for one in an earlier request finds it queued. Each request is all
+   * or nothing; the atoms were all checked before the first was sent.
+   */
+  private int send(List<Item> items, PrintWriter out, PrintWriter err) {
+    boolean terminal = System.console() != null && items.size() > SwarmService.MAX_ATOMS_PER_ENQUEUE;
+    int queued = 0;
+    int existing = 0;
+    ManagedChannel channel = SwarmCli.channel(spec);
+    try {
+      for (int from = 0; from < items.size(); from += SwarmService.MAX_ATOMS_PER_ENQUEUE) {
+        List<Item> batch = items.subList(from, Math.min(items.size(), from + SwarmService.MAX_ATOMS_PER_ENQUEUE));
+        EnqueueRequest.Builder request = EnqueueRequest.newBuilder().setPriority(priority);
+        for (Item item : batch) {
+          QueueItem.Builder q = QueueItem.newBuilder().setAtom(item.atom()).addAllAfter(item.after());
+          if (item.priority() != null) {
+            q.setPriority(item.priority());
+          }
+          request.addItems(q);
+        }
+        EnqueueReply reply = SwarmCli.admin(channel).enqueue(request.build());
+        for (EnqueueResult result : reply.getResultsList()) {
+          if (result.getQueued()) {
+            queued++;
+          } else {
+            existing++;
+          }
+        }
+        if (terminal) {
+          err.printf("\rimporting: %d of %d", from + batch.size(), items.size());
+          err.flush();
+        }
+      }
+    } finally {
+      SwarmCli.close(channel);
+    }
+    if (terminal) {
+      err.println();
+    }
+    if (SwarmCli.json(spec)) {
+      out.printf("{\"queued\":%d,\"already_in_swarm\":%d}%n", queued, existing);
+    } else {
+      out.printf("%d queued, %d already in the swarm%n", queued, existing);
+    }
+    return 0;
+  }
+}

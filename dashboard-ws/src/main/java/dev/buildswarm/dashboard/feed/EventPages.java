@@ -1,0 +1,44 @@
+package dev.buildswarm.dashboard.feed;
+
+import dev.buildswarm.redis.RedisKeys;
+import java.util.ArrayList;
+import java.util.List;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamRangeArgs;
+import org.redisson.client.codec.StringCodec;
+
+/**
+ * Older events, a page at a time, by cursor: the stream id of the oldest event the page holds
+ * (lesson 10: an absolute order, never offsets). Read-only. Thread-safe.
+ */
+public final class EventPages {
+  public static final int MAX_LIMIT = 500;
+  private final RedissonClient redis;
+  private final RedisKeys keys;
+
+  public EventPages(RedissonClient redis, RedisKeys keys) {
+    this.redis = redis;
+    this.keys = keys;
+  }
+
+  /** Up to {@code limit} events older than {@code before} (a stream id), newest first. */
+  public List<SwarmSnapshot.Event> before(String before, int limit) {
+    StreamMessageId cursor = parse(before);
+    int n = Math.max(1, Math.min(MAX_LIMIT, limit));
+    List<SwarmSnapshot.Event> out = new ArrayList<>(n);
+    redis.<String, String>getStream(keys.events(), StringCodec.INSTANCE)
+        .rangeReversed(StreamRangeArgs.startIdExclusive(cursor).endId(StreamMessageId.MIN).count(n))
+        .forEach((id, fields) -> out.add(new SwarmSnapshot.Event(id.toString(), fields)));
+    return out;
+  }
+
+  static StreamMessageId parse(String cursor) {
+    String[] parts = cursor.split("-", 2);
+    try {
+      return new StreamMessageId(Long.parseLong(parts[0]), parts.length > 1 ? Long.parseLong(parts[1]) : 0);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("invalid event cursor '" + cursor + "': expected e.g. 1795379149561-0");
+    }
+  }
+}
