@@ -2,6 +2,7 @@ package dev.buildswarm.coordinator;
 
 import dev.buildswarm.dashboard.DashboardMain;
 import io.micronaut.context.annotation.Requires;
+import dev.buildswarm.coordinator.access.SwarmAccess;
 import dev.buildswarm.coordinator.binhost.ArtifactStore;
 import dev.buildswarm.coordinator.binhost.BinhostHook;
 import dev.buildswarm.coordinator.domain.GroundingPolicy;
@@ -11,7 +12,7 @@ import dev.buildswarm.coordinator.drones.DroneSessions;
 import dev.buildswarm.coordinator.grpc.AdminServiceEndpoint;
 import dev.buildswarm.coordinator.grpc.DroneServiceEndpoint;
 import dev.buildswarm.coordinator.grpc.GrpcServer;
-import dev.buildswarm.coordinator.grpc.OperatorTokens;
+import dev.buildswarm.coordinator.grpc.TokenGate;
 import io.grpc.ServerInterceptors;
 import dev.buildswarm.coordinator.leases.LeaseReaper;
 import dev.buildswarm.coordinator.queue.CoordinatorSettings;
@@ -160,7 +161,7 @@ public class CoordinatorBeans {
       Clock clock,
       ArtifactStore artifacts,
       BinhostHook hook,
-      @Value("${buildswarm.operator-tokens:}") List<String> operatorTokens,
+      SwarmAccess access,
       @Value("${buildswarm.grpc.host:127.0.0.1}") String host,
       @Value("${buildswarm.grpc.port:7420}") int port) {
     String id = coordinatorId();
@@ -168,10 +169,24 @@ public class CoordinatorBeans {
         host,
         port,
         List.of(
-            new DroneServiceEndpoint(
-                    service, sessions, dispatcher, id, CoordinatorMain.version(), clock, artifacts, hook)
-                .bindService(),
-            ServerInterceptors.intercept(new AdminServiceEndpoint(service), new OperatorTokens(operatorTokens))));
+            ServerInterceptors.intercept(
+                new DroneServiceEndpoint(service, sessions, dispatcher, id, CoordinatorMain.version(), clock, artifacts, hook),
+                new TokenGate(access.drones(), "a drone token")),
+            ServerInterceptors.intercept(
+                new AdminServiceEndpoint(service), new TokenGate(access.operators(), "an operator token"))));
+  }
+
+  /** Refuses to start without drone and operator tokens (see SwarmAccess). */
+  @Singleton
+  SwarmAccess access(
+      @Value("${buildswarm.drone-tokens:}") List<String> droneTokens,
+      @Value("${buildswarm.drone-tokens-file:}") String droneTokensFile,
+      @Value("${buildswarm.operator-tokens:}") List<String> operatorTokens,
+      @Value("${buildswarm.operator-tokens-file:}") String operatorTokensFile,
+      @Value("${buildswarm.reader-tokens:}") List<String> readerTokens,
+      @Value("${buildswarm.reader-tokens-file:}") String readerTokensFile) {
+    return SwarmAccess.fromSettings(
+        droneTokens, droneTokensFile, operatorTokens, operatorTokensFile, readerTokens, readerTokensFile);
   }
 
   /**
@@ -188,12 +203,14 @@ public class CoordinatorBeans {
       @Value("${buildswarm.redis-url:`redis://127.0.0.1:6379`}") String redisUrl,
       @Value("${buildswarm.swarm:local}") String swarm,
       @Value("${buildswarm.heartbeat-interval:5s}") String heartbeat,
-      @Value("${buildswarm.dashboard.operator-token:}") String token) {
+      @Value("${buildswarm.dashboard.operator-token:}") String token,
+      @Value("${buildswarm.reader-tokens:}") String readerTokens,
+      @Value("${buildswarm.reader-tokens-file:}") String readerTokensFile) {
     if (!embedded) {
       return new EmbeddedDashboard.Maybe(Optional.empty());
     }
     return new EmbeddedDashboard.Maybe(
-        Optional.of(EmbeddedDashboard.start(host, port, redisUrl, swarm, heartbeat, "localhost:" + grpc.port(), token)));
+        Optional.of(EmbeddedDashboard.start(host, port, redisUrl, swarm, heartbeat, "localhost:" + grpc.port(), token, readerTokens, readerTokensFile)));
   }
 
   @Context

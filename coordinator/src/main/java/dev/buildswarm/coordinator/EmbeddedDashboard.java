@@ -29,10 +29,11 @@ public final class EmbeddedDashboard implements AutoCloseable {
    * Starts the dashboard on {@code host:port} (port 0: any free one).
    *
    * @param coordinatorGrpc this coordinator's gRPC address, for the dashboard's actions
+   * @param readerTokens the coordinator's reader tokens and their file, which guard the view too
    */
   public static EmbeddedDashboard start(
       String host, int port, String redisUrl, String swarm, String heartbeatInterval, String coordinatorGrpc,
-      String operatorToken) {
+      String operatorToken, String readerTokens, String readerTokensFile) {
     Map<String, Object> settings = new HashMap<>();
     settings.put("micronaut.server.host", host);
     settings.put("micronaut.server.port", port);
@@ -45,6 +46,8 @@ public final class EmbeddedDashboard implements AutoCloseable {
     settings.put("buildswarm.heartbeat-interval", heartbeatInterval);
     settings.put("buildswarm.dashboard.coordinator", coordinatorGrpc);
     settings.put("buildswarm.dashboard.operator-token", operatorToken);
+    settings.put("buildswarm.reader-tokens", readerTokens);
+    settings.put("buildswarm.reader-tokens-file", readerTokensFile);
     ApplicationContext context =
         ApplicationContext.builder().environments(DashboardMain.ENVIRONMENT).properties(settings).start();
     EmbeddedServer server = context.getBean(EmbeddedServer.class);
@@ -55,6 +58,11 @@ public final class EmbeddedDashboard implements AutoCloseable {
 
   public int port() {
     return server.getPort();
+  }
+
+  /** The dashboard's own context (its routes differ from the coordinator's). */
+  public ApplicationContext context() {
+    return context;
   }
 
   @Override

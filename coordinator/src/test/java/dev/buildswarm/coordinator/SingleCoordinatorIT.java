@@ -38,6 +38,8 @@ class SingleCoordinatorIT {
   private final List<Process> started = new ArrayList<>();
   private final Map<Process, Path> logs = new HashMap<>();
 
+  private boolean withoutTokens;
+
   @BeforeEach
   void redis(RedisEndpoint endpoint) {
     redis = endpoint;
@@ -73,6 +75,16 @@ class SingleCoordinatorIT {
       // Micronaut never started: no startup line, no attempt at the (unreachable) Redis.
       assertTrue(!said.contains("Startup completed") && !said.contains("redis"), said);
     }
+  }
+
+  @Test
+  void aCoordinatorWithoutDroneOrOperatorTokensDoesNotStart() throws Exception {
+    withoutTokens = true;
+    Process bare = coordinator(freePort(), freePort(), redis.url(), "--pidfile", dir.resolve("bare.pid").toString());
+    assertTrue(bare.waitFor(90, TimeUnit.SECONDS), "it exits");
+    String said = output(bare);
+    assertTrue(bare.exitValue() != 0, said);
+    assertTrue(said.contains("no drone token is configured: set drone tokens (BUILDSWARM_DRONE_TOKENS"), said);
   }
 
   @Test
@@ -118,7 +130,9 @@ class SingleCoordinatorIT {
             "BUILDSWARM_SWARM", redis.swarm() + "-single",
             "BUILDSWARM_HTTP_PORT", String.valueOf(http),
             "BUILDSWARM_GRPC_PORT", String.valueOf(grpc),
-            "BUILDSWARM_BINHOST_DIR", dir.resolve("binhost").toString()));
+            "BUILDSWARM_BINHOST_DIR", dir.resolve("binhost").toString(),
+            "BUILDSWARM_DRONE_TOKENS", withoutTokens ? "" : "single-drone-token-0123456789",
+            "BUILDSWARM_OPERATOR_TOKENS", withoutTokens ? "" : "single-operator-token-0123456789"));
     Process process = builder.start();
     started.add(process);
     logs.put(process, log);

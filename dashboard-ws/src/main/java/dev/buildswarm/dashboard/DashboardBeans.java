@@ -12,7 +12,9 @@ import dev.buildswarm.redis.RedisKeys;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Value;
+import dev.buildswarm.tokens.AcceptedTokens;
 import jakarta.inject.Singleton;
+import java.util.List;
 import java.time.Clock;
 import java.time.Duration;
 import org.redisson.api.RedissonClient;
@@ -62,6 +64,14 @@ public class DashboardBeans {
       @Value("${buildswarm.dashboard.operator-token:}") String token) {
     // The page's operator token is also the dashboard's credential on the admin API.
     return new CoordinatorAdmin(target, token);
+  }
+
+  /** Empty (not configured): the view is open. */
+  @Singleton
+  AcceptedTokens readerTokens(
+      @Value("${buildswarm.reader-tokens:}") List<String> tokens,
+      @Value("${buildswarm.reader-tokens-file:}") String file) {
+    return AcceptedTokens.of("reader tokens (BUILDSWARM_READER_TOKENS, BUILDSWARM_READER_TOKENS_FILE)", tokens, file);
   }
 
   /** Read-only unless {@code buildswarm.dashboard.operator-token} is set. */

@@ -1,6 +1,7 @@
 package dev.buildswarm.drone;
 
 import dev.buildswarm.drone.runner.BuildTemplate;
+import dev.buildswarm.tokens.TokenSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -11,6 +12,7 @@ import java.util.Map;
  * @param name unique drone name in the swarm
  * @param host host name reported to the coordinator
  * @param coordinator {@code host:port} of the coordinator's gRPC endpoint
+ * @param token the drone token presented to the coordinator
  * @param cores cores given to builds ({@code MAKEOPTS=-j<cores>} unless {@code makeopts} is set)
  * @param slots builds run at once
  * @param speedFactor relative speed, 1.0 = reference machine
@@ -30,6 +32,7 @@ public record DroneConfig(
     String name,
     String host,
     String coordinator,
+    TokenSource token,
     int cores,
     int slots,
     double speedFactor,

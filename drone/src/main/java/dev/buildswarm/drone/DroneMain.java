@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import dev.buildswarm.tokens.TokenSource;
 import picocli.CommandLine.Option;
 
 /** {@code buildswarm-drone}: runs a drone until SIGINT or SIGTERM. */
@@ -39,6 +40,16 @@ public final class DroneMain implements Callable<Integer> {
       defaultValue = "${env:BUILDSWARM_COORDINATOR:-localhost:7420}",
       description = "Coordinator gRPC address host:port (default ${DEFAULT-VALUE}).")
   String coordinator;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      defaultValue = "${env:BUILDSWARM_DRONE_TOKEN_FILE}",
+      description =
+          "File holding this drone's token (one of the coordinator's drone tokens), read again at every"
+              + " connection so a rotated token needs no restart (default: env BUILDSWARM_DRONE_TOKEN_FILE;"
+              + " env BUILDSWARM_DRONE_TOKEN gives the token itself). Never on the command line: ps shows it.")
+  String tokenFile;
 
   @Option(names = "--name", description = "Drone name, unique in the swarm (default: host name).")
   String name;
@@ -194,11 +205,18 @@ public final class DroneMain implements Callable<Integer> {
     }
   }
 
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** The command line this was parsed by (its error stream is where usage errors go). */
+  private CommandLine commandLine() {
+    return spec != null ? spec.commandLine() : new CommandLine(this);
+  }
+
   @Override
   public Integer call() throws Exception {
     DroneConfig config = config();
     if (takeoverGrace != null && takeoverGrace.isNegative()) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--takeover-grace must not be negative");
+      throw new CommandLine.ParameterException(commandLine(), "--takeover-grace must not be negative");
     }
     // The guard comes before anything that talks to the coordinator or starts a build.
     PidfileGuard guard;
@@ -253,10 +271,22 @@ public final class DroneMain implements Callable<Integer> {
         template = new ObjectMapper().readValue(buildCommand, new TypeReference<List<String>>() {});
       } catch (IOException e) {
         throw new CommandLine.ParameterException(
-            new CommandLine(this),
+            commandLine(),
             "--build-command must be a JSON array of strings, e.g. [\"emerge\",\"{atom}\"]: "
                 + e.getMessage().lines().findFirst().orElse(""));
       }
+    }
+    TokenSource token = TokenSource.of(System.getenv("BUILDSWARM_DRONE_TOKEN"), tokenFile);
+    if (!token.isConfigured()) {
+      throw new CommandLine.ParameterException(
+          commandLine(),
+          "no drone token: give --token-file FILE (or token-file= in --config, or env BUILDSWARM_DRONE_TOKEN_FILE),"
+              + " or env BUILDSWARM_DRONE_TOKEN; the coordinator admits no drone without one");
+    }
+    try {
+      token.current();
+    } catch (IllegalStateException e) {
+      throw new CommandLine.ParameterException(commandLine(), e.getMessage());
     }
     String host = InetAddress.getLocalHost().getHostName();
     try {
@@ -264,6 +294,7 @@ public final class DroneMain implements Callable<Integer> {
           name != null ? name : host,
           host,
           coordinator,
+          token,
           useCores,
           slots,
           speed,
@@ -279,7 +310,7 @@ public final class DroneMain implements Callable<Integer> {
           silenceTimeout,
           logLimit);
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+      throw new CommandLine.ParameterException(commandLine(), e.getMessage());
     }
   }
 

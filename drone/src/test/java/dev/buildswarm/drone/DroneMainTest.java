@@ -26,10 +26,13 @@ class DroneMainTest {
   @Test
   void configFileGivesDefaultsAndFlagsWin() throws Exception {
     Path file = dir.resolve("drone.properties");
+    Path token = dir.resolve("drone.token");
+    Files.writeString(token, "drone-07-token-0123456789\n");
     Files.writeString(
         file,
         """
         # a build host
+        token-file=%s
         coordinator=build-master:7420
         name=drone-07
         slots=3
@@ -37,7 +40,7 @@ class DroneMainTest {
         build-timeout=90m
         env=FEATURES=-test|USE=-doc
         capability=profile=default/linux/amd64/23.0
-        """);
+        """.formatted(token));
     DroneConfig config = parse("--config", file.toString(), "--slots", "2");
     assertEquals("build-master:7420", config.coordinator());
     assertEquals("drone-07", config.name());
@@ -47,6 +50,22 @@ class DroneMainTest {
     assertEquals(Duration.ofMinutes(90), config.buildTimeout());
     assertEquals(Map.of("FEATURES", "-test", "USE", "-doc"), config.extraEnvironment());
     assertEquals(Map.of("profile", "default/linux/amd64/23.0"), config.capabilities());
+    assertEquals("drone-07-token-0123456789", config.token().current());
+  }
+
+  @Test
+  void aDroneWithoutATokenDoesNotStart() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = DroneMain.commandLine(new String[] {"--name", "x"});
+    cli.setErr(new PrintWriter(err));
+    assertNotEquals(0, cli.execute("--name", "x", "--pidfile", dir.resolve("x.pid").toString()));
+    assertTrue(err.toString().contains("no drone token: give --token-file FILE"), err.toString());
+
+    StringWriter err2 = new StringWriter();
+    CommandLine again = DroneMain.commandLine(new String[] {"--name", "x"});
+    again.setErr(new PrintWriter(err2));
+    assertNotEquals(0, again.execute("--name", "x", "--token-file", dir.resolve("missing").toString()));
+    assertTrue(err2.toString().contains("cannot read the token file " + dir.resolve("missing")), err2.toString());
   }
 
   @Test

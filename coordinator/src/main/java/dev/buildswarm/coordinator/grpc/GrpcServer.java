@@ -58,6 +58,11 @@ public final class GrpcServer implements AutoCloseable {
     }
   }
 
+  /** Every service this server answers, with its methods (the access test walks them all). */
+  public List<ServerServiceDefinition> services() {
+    return server.getServices();
+  }
+
   /** The port actually bound (useful when 0 was asked for). */
   public int port() {
     return server.getPort();

@@ -21,7 +21,6 @@ import dev.buildswarm.proto.v1.UploadStart;
 import dev.buildswarm.testredis.RealRedis;
 import dev.buildswarm.testredis.RedisEndpoint;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -71,7 +70,7 @@ class BinhostIT {
                 "buildswarm.binhost.hook", ""));
     service = TestSwarm.service(server);
     target = "localhost:" + TestSwarm.grpcPort(server);
-    channel = ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+    channel = TestSwarm.channel(target, TestSwarm.DRONE_TOKEN);
   }
 
   @AfterEach
@@ -125,7 +124,7 @@ class BinhostIT {
     drone =
         new DroneAgent(
             new DroneConfig(
-                "uploader", "h", target, 2, 1, 1.0, BuildTemplate.of(List.of(builder.toString(), "{atom}")), work, pkgdir,
+                "uploader", "h", target, TestSwarm.droneToken(), 2, 1, 1.0, BuildTemplate.of(List.of(builder.toString(), "{atom}")), work, pkgdir,
                 "-j2", Map.of(), Duration.ofMinutes(1), Duration.ofSeconds(1), "v", Map.of(), Duration.ZERO, 8L << 20));
     drone.start();
     assertTrue(swarm("--coordinator", target, "queue", "add", "=app-misc/big-1.0").startsWith("0\n"));

@@ -165,7 +165,7 @@ class CliIT {
     DroneAgent agent =
         new DroneAgent(
             new DroneConfig(
-                "cli-drone", "h", target, 2, 1, 1.0, BuildTemplate.of(List.of(builder.toString(), "{atom}")), work,
+                "cli-drone", "h", target, TestSwarm.droneToken(), 2, 1, 1.0, BuildTemplate.of(List.of(builder.toString(), "{atom}")), work,
                 work.resolve("pkgs"), "-j2", Map.of(), Duration.ofMinutes(1), Duration.ofSeconds(1), "v", Map.of(),
                 Duration.ZERO, 8L << 20));
     agent.start();
@@ -183,10 +183,11 @@ class CliIT {
     for (String arg : args) {
       command.append('\'').append(arg).append("' ");
     }
-    return new ProcessBuilder("script", "-qfec", command.toString(), "/dev/null")
+    ProcessBuilder builder = new ProcessBuilder("script", "-qfec", command.toString(), "/dev/null")
         .redirectErrorStream(true)
-        .redirectOutput(output.toFile())
-        .start();
+        .redirectOutput(output.toFile());
+    builder.environment().put("BUILDSWARM_TOKEN", TestSwarm.OPERATOR_TOKEN);
+    return builder.start();
   }
 
   @Test
@@ -239,17 +240,17 @@ class CliIT {
   void aCoordinatorAskingForAnOperatorTokenRefusesTheCliWithoutIt(RedisEndpoint redis) throws Exception {
     EmbeddedServer guarded =
         TestSwarm.coordinator(
-            redis.url(), redis.swarm() + "-" + System.nanoTime(), 0, "5s", Map.of("buildswarm.operator-tokens", "s3cret,rotated"));
+            redis.url(), redis.swarm() + "-" + System.nanoTime(), 0, "5s", Map.of("buildswarm.operator-tokens", "s3cret-0123456789abcdef,rotated-0123456789abcdef"));
     try {
       String at = "localhost:" + TestSwarm.grpcPort(guarded);
-      String refused = swarm("--coordinator", at, "status");
+      String refused = TestSwarm.swarmAs(null, "--coordinator", at, "status");
       assertTrue(refused.startsWith("1\n") && refused.contains("needs an operator token"), refused);
       String wrong = swarm("--coordinator", at, "--token", "guess", "status");
       assertTrue(wrong.startsWith("1\n"), wrong);
-      assertTrue(swarm("--coordinator", at, "--token", "s3cret", "status").startsWith("0\n"));
+      assertTrue(swarm("--coordinator", at, "--token", "s3cret-0123456789abcdef", "status").startsWith("0\n"));
       Path config = work.resolve("swarm.properties");
-      Files.writeString(config, "coordinator=" + at + "\ntoken=rotated\n");
-      String fromFile = swarm("--config", config.toString(), "queue", "add", "=app-misc/t-1");
+      Files.writeString(config, "coordinator=" + at + "\ntoken=rotated-0123456789abcdef\n");
+      String fromFile = TestSwarm.swarmAs(null, "--config", config.toString(), "queue", "add", "=app-misc/t-1");
       assertTrue(fromFile.startsWith("0\n"), "coordinator and token from the config file: " + fromFile);
       String missing = swarm("--config", work.resolve("nope.properties").toString(), "status");
       assertTrue(missing.startsWith("2\n") && missing.contains("cannot read the config file"), missing);

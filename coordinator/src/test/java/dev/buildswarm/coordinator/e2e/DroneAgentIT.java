@@ -19,7 +19,6 @@ import dev.buildswarm.redis.DroneBucket;
 import dev.buildswarm.testredis.RealRedis;
 import dev.buildswarm.testredis.RedisEndpoint;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -116,7 +115,7 @@ class DroneAgentIT {
     DroneAgent drone =
         new DroneAgent(
             new DroneConfig(
-                name, "host-" + name, target, cores, 1, 1.0, BuildTemplate.of(List.of(builder.toString(), "{atom}")),
+                name, "host-" + name, target, TestSwarm.droneToken(), cores, 1, 1.0, BuildTemplate.of(List.of(builder.toString(), "{atom}")),
                 work, work.resolve("pkgs-" + name), "-j" + cores, env(name, workSeconds), Duration.ofMinutes(1),
                 Duration.ofSeconds(1), "v-" + name, capabilities, Duration.ZERO, 8L << 20));
     drones.add(drone);
@@ -261,7 +260,7 @@ class DroneAgentIT {
     DroneAgent drone =
         new DroneAgent(
             new DroneConfig(
-                "steady", "h", target, 2, 1, 1.0, BuildTemplate.of(List.of(failing.toString(), "{atom}")), work,
+                "steady", "h", target, TestSwarm.droneToken(), 2, 1, 1.0, BuildTemplate.of(List.of(failing.toString(), "{atom}")), work,
                 work.resolve("pkgs"), "-j2", env("steady", "0.1"), Duration.ofMinutes(1), Duration.ofSeconds(1), "v",
                 Map.of(), Duration.ZERO, 8L << 20));
     drones.add(drone);
@@ -349,7 +348,7 @@ class DroneAgentIT {
 
   @Test
   void aDroneSpeakingAnotherProtocolVersionIsToldWhichAndNotRegistered() throws Exception {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+    ManagedChannel channel = TestSwarm.channel(target, TestSwarm.DRONE_TOKEN);
     try {
       CompletableFuture<io.grpc.Status> ended = new CompletableFuture<>();
       StreamObserver<dev.buildswarm.proto.v1.DroneMessage> toCoordinator =

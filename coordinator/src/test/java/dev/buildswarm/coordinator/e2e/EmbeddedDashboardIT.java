@@ -39,7 +39,7 @@ class EmbeddedDashboardIT {
     DroneAgent drone =
         new DroneAgent(
             new DroneConfig(
-                "inside-drone", "h", "localhost:" + TestSwarm.grpcPort(server), 2, 1, 1.0,
+                "inside-drone", "h", "localhost:" + TestSwarm.grpcPort(server), TestSwarm.droneToken(), 2, 1, 1.0,
                 BuildTemplate.of(List.of("true", "{atom}")), work, work.resolve("pkgs"), "-j2", Map.of(),
                 Duration.ofMinutes(1), Duration.ofSeconds(1), "v", Map.of(), Duration.ZERO, 8L << 20));
     try {

@@ -79,7 +79,7 @@ class EndToEndIT {
     DroneAgent drone =
         new DroneAgent(
             new DroneConfig(
-                name, "localhost", target, cores, slots, 1.0, BuildTemplate.of(template), work,
+                name, "localhost", target, TestSwarm.droneToken(), cores, slots, 1.0, BuildTemplate.of(template), work,
                 work.resolve("binpkgs-" + name), "-j" + cores, env, timeout, Duration.ofSeconds(2), "test",
                 Map.of("profile", "test/profile"), Duration.ZERO, 8L << 20));
     drones.add(drone);
@@ -367,7 +367,7 @@ class EndToEndIT {
   @Test
   void theAdminApiCancelsRetriesPausesAndReadsEvents() {
     io.grpc.ManagedChannel channel =
-        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget("localhost:" + grpcPort()).usePlaintext().build();
+        TestSwarm.channel("localhost:" + grpcPort(), TestSwarm.OPERATOR_TOKEN);
     try {
       var admin = dev.buildswarm.proto.v1.AdminServiceGrpc.newBlockingStub(channel);
       assertTrue(admin.pause(dev.buildswarm.proto.v1.PauseRequest.getDefaultInstance()).getChanged());
@@ -403,17 +403,9 @@ class EndToEndIT {
   void cancellingThroughOneCoordinatorStopsTheBuildOnAnotherAtOnce() throws Exception {
     // Heartbeats every 30 s here: the build must stop long before a heartbeat could stop it.
     EmbeddedServer first =
-        ApplicationContext.run(
-            EmbeddedServer.class,
-            Map.of(
-                "micronaut.server.port", -1, "buildswarm.redis-url", redis.url(), "buildswarm.swarm", swarmName + "-c",
-                "buildswarm.grpc.port", 0, "buildswarm.heartbeat-interval", "30s", "buildswarm.lease-ttl", "90s"));
+        TestSwarm.coordinator(redis.url(), swarmName + "-c", 0, "90s", Map.of("buildswarm.heartbeat-interval", "30s"));
     EmbeddedServer second =
-        ApplicationContext.run(
-            EmbeddedServer.class,
-            Map.of(
-                "micronaut.server.port", -1, "buildswarm.redis-url", redis.url(), "buildswarm.swarm", swarmName + "-c",
-                "buildswarm.grpc.port", 0, "buildswarm.heartbeat-interval", "30s", "buildswarm.lease-ttl", "90s"));
+        TestSwarm.coordinator(redis.url(), swarmName + "-c", 0, "90s", Map.of("buildswarm.heartbeat-interval", "30s"));
     try {
       int secondPort = second.getApplicationContext().getBean(GrpcServer.class).port();
       DroneAgent drone =

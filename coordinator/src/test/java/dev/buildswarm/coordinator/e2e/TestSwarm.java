@@ -3,6 +3,7 @@ package dev.buildswarm.coordinator.e2e;
 import dev.buildswarm.coordinator.cli.SwarmCli;
 import dev.buildswarm.coordinator.grpc.GrpcServer;
 import dev.buildswarm.coordinator.queue.SwarmService;
+import dev.buildswarm.tokens.TokenSource;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.PrintWriter;
@@ -17,6 +18,9 @@ import java.util.function.BooleanSupplier;
 final class TestSwarm {
   static final Path ROOT = Path.of(System.getProperty("buildswarm.root", "..")).toAbsolutePath();
   static final String FAKE_EMERGE = ROOT.resolve("examples/fake-emerge").toString();
+  /** The credentials every test coordinator accepts (tests of credentials set their own). */
+  static final String DRONE_TOKEN = "test-drone-token-0123456789";
+  static final String OPERATOR_TOKEN = "test-operator-token-0123456789";
 
   private TestSwarm() {}
 
@@ -36,8 +40,29 @@ final class TestSwarm {
       throw new java.io.UncheckedIOException(e);
     }
     settings.put("buildswarm.binhost.hook", "");
+    settings.putAll(credentials());
     settings.putAll(more);
     return ApplicationContext.run(EmbeddedServer.class, settings);
+  }
+
+  /** The drone and operator tokens of {@link #DRONE_TOKEN} and {@link #OPERATOR_TOKEN}, as settings. */
+  static Map<String, Object> credentials() {
+    return Map.of("buildswarm.drone-tokens", DRONE_TOKEN, "buildswarm.operator-tokens", OPERATOR_TOKEN);
+  }
+
+  /** A plaintext channel whose every call presents {@code token} (null: none). */
+  static io.grpc.ManagedChannel channel(String target, String token) {
+    io.grpc.ManagedChannelBuilder<?> builder = io.grpc.ManagedChannelBuilder.forTarget(target).usePlaintext();
+    if (token != null) {
+      io.grpc.Metadata headers = new io.grpc.Metadata();
+      headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+      builder.intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+    return builder.build();
+  }
+
+  static TokenSource droneToken() {
+    return TokenSource.of(DRONE_TOKEN, null);
   }
 
   static int grpcPort(EmbeddedServer server) {
@@ -48,10 +73,25 @@ final class TestSwarm {
     return server.getApplicationContext().getBean(SwarmService.class);
   }
 
-  /** Runs the swarm CLI; returns its exit code, a line break, then what it printed. */
+  /**
+   * Runs the swarm CLI, with the operator token unless the arguments give one; returns its exit
+   * code, a line break, then what it printed.
+   */
   static String swarm(String... args) {
+    return swarmAs(java.util.Arrays.asList(args).contains("--token") ? null : OPERATOR_TOKEN, args);
+  }
+
+  /** Runs the swarm CLI with {@code token} (null: none); as {@link #swarm}. */
+  static String swarmAs(String token, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
+    if (token != null) {
+      String[] withToken = new String[args.length + 2];
+      withToken[0] = "--token";
+      withToken[1] = token;
+      System.arraycopy(args, 0, withToken, 2, args.length);
+      args = withToken;
+    }
     int code = SwarmCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
     return code + "\n" + out + err;
   }

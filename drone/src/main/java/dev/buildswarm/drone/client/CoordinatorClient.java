@@ -5,7 +5,10 @@ import dev.buildswarm.proto.v1.DroneMessage;
 import dev.buildswarm.proto.v1.DroneServiceGrpc;
 import dev.buildswarm.proto.v1.UploadPart;
 import dev.buildswarm.proto.v1.UploadReply;
+import dev.buildswarm.tokens.TokenSource;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.TimeUnit;
@@ -15,14 +18,20 @@ import java.util.concurrent.TimeUnit;
  * bidi stream. Thread-safe.
  */
 public final class CoordinatorClient implements AutoCloseable {
+  private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
   private final ManagedChannel channel;
   private final String target;
+  private final TokenSource token;
 
   /**
    * @param target {@code host:port} of the coordinator's gRPC endpoint
+   * @param token this drone's token, read again for every call (a rotated file is picked up at the
+   *     next connection)
    */
-  public CoordinatorClient(String target) {
+  public CoordinatorClient(String target, TokenSource token) {
     this.target = target;
+    this.token = token;
     this.channel =
         NettyChannelBuilder.forTarget(target)
             .usePlaintext()
@@ -35,14 +44,27 @@ public final class CoordinatorClient implements AutoCloseable {
     return target;
   }
 
-  /** Opens a session stream; {@code incoming} receives the coordinator's messages. */
+  /**
+   * Opens a session stream; {@code incoming} receives the coordinator's messages.
+   *
+   * @throws IllegalStateException when the token file cannot be read
+   */
   public StreamObserver<DroneMessage> openSession(StreamObserver<CoordinatorMessage> incoming) {
-    return DroneServiceGrpc.newStub(channel).session(incoming);
+    return stub().session(incoming);
   }
 
   /** Opens an upload stream (DroneService.UploadArtifacts); {@code reply} receives the answer. */
   public StreamObserver<UploadPart> openUpload(StreamObserver<UploadReply> reply) {
-    return DroneServiceGrpc.newStub(channel).uploadArtifacts(reply);
+    return stub().uploadArtifacts(reply);
+  }
+
+  private DroneServiceGrpc.DroneServiceStub stub() {
+    Metadata headers = new Metadata();
+    String current = token.current();
+    if (!current.isEmpty()) {
+      headers.put(AUTHORIZATION, "Bearer " + current);
+    }
+    return DroneServiceGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
   @Override

@@ -96,7 +96,7 @@ public final class DroneAgent implements AutoCloseable {
   public DroneAgent(DroneConfig config, BuildProcess.Watcher buildWatcher) {
     this.config = config;
     this.buildWatcher = buildWatcher;
-    this.client = new CoordinatorClient(config.coordinator());
+    this.client = new CoordinatorClient(config.coordinator(), config.token());
     this.host = new HostFacts(config.pkgDir(), config.workDir());
     this.uploader = new ArtifactUploader(client::openUpload, Duration.ofMinutes(30));
   }
@@ -326,6 +326,10 @@ public final class DroneAgent implements AutoCloseable {
           || status.getCode() == Status.Code.INVALID_ARGUMENT) {
         // The coordinator refused this drone (bad name, incompatible version): retrying will not help.
         LOG.error("coordinator refused this drone: {}", status.getDescription());
+      } else if (status.getCode() == Status.Code.UNAUTHENTICATED) {
+        // Retried with backoff: the token may be mid-rotation on either side.
+        LOG.error("coordinator refused this drone's token: check the drone token (--token-file) against the"
+            + " coordinator's BUILDSWARM_DRONE_TOKENS or BUILDSWARM_DRONE_TOKENS_FILE");
       }
       ended.countDown();
     }
