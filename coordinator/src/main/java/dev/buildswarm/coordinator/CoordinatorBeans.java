@@ -9,9 +9,11 @@ import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.coordinator.drones.Dispatcher;
 import dev.buildswarm.coordinator.drones.DroneSessions;
 import dev.buildswarm.coordinator.grpc.AdminServiceEndpoint;
+import dev.buildswarm.coordinator.grpc.DroneCertificates;
 import dev.buildswarm.coordinator.grpc.DroneServiceEndpoint;
 import dev.buildswarm.coordinator.grpc.GrpcServer;
 import dev.buildswarm.coordinator.grpc.OperatorTokens;
+import dev.buildswarm.coordinator.grpc.ServerTls;
 import io.grpc.ServerInterceptors;
 import dev.buildswarm.coordinator.leases.LeaseReaper;
 import dev.buildswarm.coordinator.queue.CoordinatorSettings;
@@ -37,9 +39,12 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.redisson.api.RedissonClient;
+import org.slf4j.LoggerFactory;
 
 /**
  * Wires the coordinator. The classes it builds are plain Java (no Micronaut in them), so they are
@@ -162,16 +167,25 @@ public class CoordinatorBeans {
       BinhostHook hook,
       @Value("${buildswarm.operator-tokens:}") List<String> operatorTokens,
       @Value("${buildswarm.grpc.host:127.0.0.1}") String host,
-      @Value("${buildswarm.grpc.port:7420}") int port) {
+      @Value("${buildswarm.grpc.port:7420}") int port,
+      @Value("${buildswarm.grpc.tls.cert:}") String tlsCert,
+      @Value("${buildswarm.grpc.tls.key:}") String tlsKey,
+      @Value("${buildswarm.grpc.tls.client-ca:}") String tlsClientCa) {
     String id = coordinatorId();
-    return new GrpcServer(
+    ServerTls tls = ServerTls.of(tlsCert, tlsKey, tlsClientCa);
+    GrpcServer server = new GrpcServer(
         host,
         port,
+        tls,
         List.of(
-            new DroneServiceEndpoint(
-                    service, sessions, dispatcher, id, CoordinatorMain.version(), clock, artifacts, hook)
-                .bindService(),
+            ServerInterceptors.intercept(
+                new DroneServiceEndpoint(
+                        service, sessions, dispatcher, id, CoordinatorMain.version(), clock, artifacts, hook)
+                    .bindService(),
+                new DroneCertificates(tls.dronesNeedCertificates())),
             ServerInterceptors.intercept(new AdminServiceEndpoint(service), new OperatorTokens(operatorTokens))));
+    LoggerFactory.getLogger(GrpcServer.class).info("gRPC on {}:{}, {}", host, server.port(), tls.describe());
+    return server;
   }
 
   /**
@@ -188,12 +202,31 @@ public class CoordinatorBeans {
       @Value("${buildswarm.redis-url:`redis://127.0.0.1:6379`}") String redisUrl,
       @Value("${buildswarm.swarm:local}") String swarm,
       @Value("${buildswarm.heartbeat-interval:5s}") String heartbeat,
-      @Value("${buildswarm.dashboard.operator-token:}") String token) {
+      @Value("${buildswarm.dashboard.operator-token:}") String token,
+      @Value("${buildswarm.grpc.tls.cert:}") String grpcCert,
+      @Value("${buildswarm.dashboard.coordinator-tls.ca:}") String grpcCa,
+      @Value("${micronaut.server.ssl.enabled:false}") boolean https,
+      @Value("${micronaut.server.ssl.key-store.certificate-path:}") String httpsCert,
+      @Value("${micronaut.server.ssl.key-store.key-path:}") String httpsKey) {
     if (!embedded) {
       return new EmbeddedDashboard.Maybe(Optional.empty());
     }
+    Map<String, Object> tls = new HashMap<>();
+    if (!grpcCert.isBlank()) {
+      // It calls this coordinator at localhost: trusting the coordinator's own certificate is
+      // enough (its names must include localhost), unless a CA is named.
+      tls.put("buildswarm.dashboard.coordinator-tls.ca", grpcCa.isBlank() ? grpcCert : grpcCa);
+    }
+    // The page over HTTPS with the coordinator's certificate when the coordinator serves HTTPS.
+    tls.put("micronaut.server.ssl.enabled", https);
+    tls.put("micronaut.server.ssl.port", port);
+    if (https) {
+      tls.put("micronaut.server.ssl.key-store.certificate-path", httpsCert);
+      tls.put("micronaut.server.ssl.key-store.key-path", httpsKey);
+    }
     return new EmbeddedDashboard.Maybe(
-        Optional.of(EmbeddedDashboard.start(host, port, redisUrl, swarm, heartbeat, "localhost:" + grpc.port(), token)));
+        Optional.of(
+            EmbeddedDashboard.start(host, port, redisUrl, swarm, heartbeat, "localhost:" + grpc.port(), token, tls)));
   }
 
   @Context

@@ -5,6 +5,7 @@ import dev.buildswarm.proto.v1.DroneMessage;
 import dev.buildswarm.proto.v1.DroneServiceGrpc;
 import dev.buildswarm.proto.v1.UploadPart;
 import dev.buildswarm.proto.v1.UploadReply;
+import dev.buildswarm.tls.ClientTls;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -19,13 +20,14 @@ public final class CoordinatorClient implements AutoCloseable {
   private final String target;
 
   /**
-   * @param target {@code host:port} of the coordinator's gRPC endpoint
+   * @param target {@code host:port} (or {@code tls://host:port}) of the coordinator's gRPC endpoint
+   * @param tls plaintext, or TLS with the CA to trust and this drone's certificate
+   * @throws IllegalArgumentException naming a TLS file that cannot be read
    */
-  public CoordinatorClient(String target) {
-    this.target = target;
+  public CoordinatorClient(String target, ClientTls tls) {
+    this.target = ClientTls.address(target);
     this.channel =
-        NettyChannelBuilder.forTarget(target)
-            .usePlaintext()
+        NettyChannelBuilder.forTarget(this.target, tls.credentials())
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveWithoutCalls(true)
             .build();

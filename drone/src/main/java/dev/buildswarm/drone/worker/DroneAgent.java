@@ -96,7 +96,7 @@ public final class DroneAgent implements AutoCloseable {
   public DroneAgent(DroneConfig config, BuildProcess.Watcher buildWatcher) {
     this.config = config;
     this.buildWatcher = buildWatcher;
-    this.client = new CoordinatorClient(config.coordinator());
+    this.client = new CoordinatorClient(config.coordinator(), config.tls());
     this.host = new HostFacts(config.pkgDir(), config.workDir());
     this.uploader = new ArtifactUploader(client::openUpload, Duration.ofMinutes(30));
   }
@@ -320,7 +320,11 @@ public final class DroneAgent implements AutoCloseable {
     public void onError(Throwable error) {
       Status status = Status.fromThrowable(error);
       if (!stopping) {
-        LOG.warn("session ended: {} {}", status.getCode(), status.getDescription());
+        LOG.warn("session ended: {} {}{}", status.getCode(), status.getDescription(), config.tls().explain(status));
+      }
+      if (status.getCode() == Status.Code.UNAUTHENTICATED) {
+        // No or a wrong credential (mutual TLS): retried, so a fixed certificate is picked up.
+        LOG.error("coordinator refused this drone: {}", status.getDescription());
       }
       if (status.getCode() == Status.Code.FAILED_PRECONDITION
           || status.getCode() == Status.Code.INVALID_ARGUMENT) {
