@@ -10,9 +10,11 @@ import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.coordinator.drones.Dispatcher;
 import dev.buildswarm.coordinator.drones.DroneSessions;
 import dev.buildswarm.coordinator.grpc.AdminServiceEndpoint;
+import dev.buildswarm.coordinator.grpc.DroneCertificates;
 import dev.buildswarm.coordinator.grpc.DroneServiceEndpoint;
 import dev.buildswarm.coordinator.grpc.GrpcServer;
 import dev.buildswarm.coordinator.grpc.TokenGate;
+import dev.buildswarm.coordinator.grpc.ServerTls;
 import io.grpc.ServerInterceptors;
 import dev.buildswarm.coordinator.leases.LeaseReaper;
 import dev.buildswarm.coordinator.queue.CoordinatorSettings;
@@ -38,9 +40,12 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.redisson.api.RedissonClient;
+import org.slf4j.LoggerFactory;
 
 /**
  * Wires the coordinator. The classes it builds are plain Java (no Micronaut in them), so they are
@@ -163,17 +168,26 @@ public class CoordinatorBeans {
       BinhostHook hook,
       SwarmAccess access,
       @Value("${buildswarm.grpc.host:127.0.0.1}") String host,
-      @Value("${buildswarm.grpc.port:7420}") int port) {
+      @Value("${buildswarm.grpc.port:7420}") int port,
+      @Value("${buildswarm.grpc.tls.cert:}") String tlsCert,
+      @Value("${buildswarm.grpc.tls.key:}") String tlsKey,
+      @Value("${buildswarm.grpc.tls.client-ca:}") String tlsClientCa) {
     String id = coordinatorId();
-    return new GrpcServer(
+    ServerTls tls = ServerTls.of(tlsCert, tlsKey, tlsClientCa);
+    GrpcServer server = new GrpcServer(
         host,
         port,
+        tls,
         List.of(
+            // Interceptors run last-added first: the token is checked before the certificate.
             ServerInterceptors.intercept(
                 new DroneServiceEndpoint(service, sessions, dispatcher, id, CoordinatorMain.version(), clock, artifacts, hook),
+                new DroneCertificates(tls.dronesNeedCertificates()),
                 new TokenGate(access.drones(), "a drone token")),
             ServerInterceptors.intercept(
                 new AdminServiceEndpoint(service), new TokenGate(access.operators(), "an operator token"))));
+    LoggerFactory.getLogger(GrpcServer.class).info("gRPC on {}:{}, {}", host, server.port(), tls.describe());
+    return server;
   }
 
   /** Refuses to start without drone and operator tokens (see SwarmAccess). */
@@ -205,12 +219,34 @@ public class CoordinatorBeans {
       @Value("${buildswarm.heartbeat-interval:5s}") String heartbeat,
       @Value("${buildswarm.dashboard.operator-token:}") String token,
       @Value("${buildswarm.reader-tokens:}") String readerTokens,
-      @Value("${buildswarm.reader-tokens-file:}") String readerTokensFile) {
+      @Value("${buildswarm.reader-tokens-file:}") String readerTokensFile,
+      @Value("${buildswarm.grpc.tls.cert:}") String grpcCert,
+      @Value("${buildswarm.dashboard.coordinator-tls.ca:}") String grpcCa,
+      @Value("${micronaut.server.ssl.enabled:false}") boolean https,
+      @Value("${micronaut.server.ssl.key-store.certificate-path:}") String httpsCert,
+      @Value("${micronaut.server.ssl.key-store.key-path:}") String httpsKey) {
     if (!embedded) {
       return new EmbeddedDashboard.Maybe(Optional.empty());
     }
+    Map<String, Object> tls = new HashMap<>();
+    // The coordinator's reader tokens guard the view too.
+    tls.put("buildswarm.reader-tokens", readerTokens);
+    tls.put("buildswarm.reader-tokens-file", readerTokensFile);
+    if (!grpcCert.isBlank()) {
+      // It calls this coordinator at localhost: trusting the coordinator's own certificate is
+      // enough (its names must include localhost), unless a CA is named.
+      tls.put("buildswarm.dashboard.coordinator-tls.ca", grpcCa.isBlank() ? grpcCert : grpcCa);
+    }
+    // The page over HTTPS with the coordinator's certificate when the coordinator serves HTTPS.
+    tls.put("micronaut.server.ssl.enabled", https);
+    tls.put("micronaut.server.ssl.port", port);
+    if (https) {
+      tls.put("micronaut.server.ssl.key-store.certificate-path", httpsCert);
+      tls.put("micronaut.server.ssl.key-store.key-path", httpsKey);
+    }
     return new EmbeddedDashboard.Maybe(
-        Optional.of(EmbeddedDashboard.start(host, port, redisUrl, swarm, heartbeat, "localhost:" + grpc.port(), token, readerTokens, readerTokensFile)));
+        Optional.of(
+            EmbeddedDashboard.start(host, port, redisUrl, swarm, heartbeat, "localhost:" + grpc.port(), token, tls)));
   }
 
   @Context

@@ -29,11 +29,13 @@ public final class EmbeddedDashboard implements AutoCloseable {
    * Starts the dashboard on {@code host:port} (port 0: any free one).
    *
    * @param coordinatorGrpc this coordinator's gRPC address, for the dashboard's actions
-   * @param readerTokens the coordinator's reader tokens and their file, which guard the view too
+   * @param tls the dashboard's TLS settings ({@code micronaut.server.ssl.*},
+   *     {@code buildswarm.dashboard.coordinator-tls.*}) and reader tokens
+   *     ({@code buildswarm.reader-tokens*}), which win over the coordinator's
    */
   public static EmbeddedDashboard start(
       String host, int port, String redisUrl, String swarm, String heartbeatInterval, String coordinatorGrpc,
-      String operatorToken, String readerTokens, String readerTokensFile) {
+      String operatorToken, Map<String, Object> tls) {
     Map<String, Object> settings = new HashMap<>();
     settings.put("micronaut.server.host", host);
     settings.put("micronaut.server.port", port);
@@ -46,8 +48,7 @@ public final class EmbeddedDashboard implements AutoCloseable {
     settings.put("buildswarm.heartbeat-interval", heartbeatInterval);
     settings.put("buildswarm.dashboard.coordinator", coordinatorGrpc);
     settings.put("buildswarm.dashboard.operator-token", operatorToken);
-    settings.put("buildswarm.reader-tokens", readerTokens);
-    settings.put("buildswarm.reader-tokens-file", readerTokensFile);
+    settings.putAll(tls);
     ApplicationContext context =
         ApplicationContext.builder().environments(DashboardMain.ENVIRONMENT).properties(settings).start();
     EmbeddedServer server = context.getBean(EmbeddedServer.class);

@@ -3,6 +3,7 @@ package dev.buildswarm.dashboard;
 import io.micronaut.context.annotation.Requires;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildswarm.dashboard.actions.CoordinatorAdmin;
+import dev.buildswarm.tls.ClientTls;
 import dev.buildswarm.dashboard.actions.OperatorActions;
 import dev.buildswarm.dashboard.feed.EventPages;
 import dev.buildswarm.dashboard.feed.SnapshotFeed;
@@ -61,9 +62,12 @@ public class DashboardBeans {
   @Bean(preDestroy = "close")
   CoordinatorAdmin coordinatorAdmin(
       @Value("${buildswarm.dashboard.coordinator:`localhost:7420`}") String target,
-      @Value("${buildswarm.dashboard.operator-token:}") String token) {
+      @Value("${buildswarm.dashboard.operator-token:}") String token,
+      @Value("${buildswarm.dashboard.coordinator-tls.ca:}") String ca,
+      @Value("${buildswarm.dashboard.coordinator-tls.cert:}") String cert,
+      @Value("${buildswarm.dashboard.coordinator-tls.key:}") String key) {
     // The page's operator token is also the dashboard's credential on the admin API.
-    return new CoordinatorAdmin(target, token);
+    return new CoordinatorAdmin(target, token, ClientTls.of(target, ca, cert, key));
   }
 
   /** Empty (not configured): the view is open. */

@@ -2,6 +2,7 @@ package dev.buildswarm.drone;
 
 import dev.buildswarm.drone.runner.BuildTemplate;
 import dev.buildswarm.tokens.TokenSource;
+import dev.buildswarm.tls.ClientTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -27,6 +28,7 @@ import java.util.Map;
  * @param capabilities what the host is, beyond what the drone finds itself (arch, profile)
  * @param silenceTimeout a build that prints nothing for this long is ended; zero: never
  * @param logLimitBytes build output streamed to the coordinator per build, at most
+ * @param tls plaintext, or TLS to the coordinator (the CA to trust, this drone's certificate)
  */
 public record DroneConfig(
     String name,
@@ -46,7 +48,20 @@ public record DroneConfig(
     String version,
     Map<String, String> capabilities,
     Duration silenceTimeout,
-    long logLimitBytes) {
+    long logLimitBytes,
+    ClientTls tls) {
+
+  /** In plaintext to the coordinator. */
+  public DroneConfig(
+      String name, String host, String coordinator, TokenSource token, int cores, int slots, double speedFactor,
+      BuildTemplate buildTemplate, Path workDir, Path pkgDir, String makeopts, Map<String, String> extraEnvironment,
+      Duration buildTimeout, Duration killGrace, String version, Map<String, String> capabilities,
+      Duration silenceTimeout, long logLimitBytes) {
+    this(
+        name, host, coordinator, token, cores, slots, speedFactor, buildTemplate, workDir, pkgDir, makeopts,
+        extraEnvironment, buildTimeout, killGrace, version, capabilities, silenceTimeout, logLimitBytes,
+        ClientTls.PLAINTEXT);
+  }
 
   public DroneConfig {
     extraEnvironment = Map.copyOf(extraEnvironment);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildswarm.drone.runner.BuildTemplate;
 import dev.buildswarm.drone.runner.LeftoverBuilds;
 import dev.buildswarm.drone.worker.DroneAgent;
+import dev.buildswarm.tls.ClientTls;
 import dev.buildswarm.singleinstance.AlreadyRunningException;
 import dev.buildswarm.singleinstance.DefaultPidfile;
 import dev.buildswarm.singleinstance.PidfileGuard;
@@ -50,6 +51,31 @@ public final class DroneMain implements Callable<Integer> {
               + " connection so a rotated token needs no restart (default: env BUILDSWARM_DRONE_TOKEN_FILE;"
               + " env BUILDSWARM_DRONE_TOKEN gives the token itself). Never on the command line: ps shows it.")
   String tokenFile;
+
+  @Option(
+      names = "--tls-ca",
+      paramLabel = "FILE",
+      defaultValue = "${env:BUILDSWARM_TLS_CA}",
+      description =
+          "Reach the coordinator over TLS, trusting the CAs in this PEM file (else env BUILDSWARM_TLS_CA)."
+              + " A tls:// coordinator address uses TLS trusting the JVM's CAs.")
+  String tlsCa;
+
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      defaultValue = "${env:BUILDSWARM_TLS_CERT}",
+      description =
+          "This drone's client certificate (PEM), for a coordinator that takes drones over mutual TLS"
+              + " (else env BUILDSWARM_TLS_CERT). Needs --tls-key.")
+  String tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      defaultValue = "${env:BUILDSWARM_TLS_KEY}",
+      description = "The private key of --tls-cert, PKCS#8 PEM (else env BUILDSWARM_TLS_KEY).")
+  String tlsKey;
 
   @Option(names = "--name", description = "Drone name, unique in the swarm (default: host name).")
   String name;
@@ -308,10 +334,18 @@ public final class DroneMain implements Callable<Integer> {
           version(),
           capabilities,
           silenceTimeout,
-          logLimit);
+          logLimit,
+          tls(coordinator, tlsCa, tlsCert, tlsKey));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(commandLine(), e.getMessage());
     }
+  }
+
+  /** The TLS settings, with the files read once now so a wrong one is named before anything starts. */
+  private static ClientTls tls(String coordinator, String ca, String cert, String key) {
+    ClientTls tls = ClientTls.of(coordinator, ca, cert, key);
+    tls.credentials();
+    return tls;
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.buildswarm.coordinator.cli;
 
 import dev.buildswarm.coordinator.CoordinatorMain;
 import dev.buildswarm.proto.v1.AdminServiceGrpc;
+import dev.buildswarm.tls.ClientTls;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
@@ -63,16 +64,44 @@ public final class SwarmCli implements Runnable {
   String token;
 
   @Option(
+      names = "--tls-ca",
+      scope = ScopeType.INHERIT,
+      paramLabel = "FILE",
+      description =
+          "Reach the coordinator over TLS, trusting the CAs in this PEM file (else env BUILDSWARM_TLS_CA, else"
+              + " tls-ca= in the config file). A tls:// address uses TLS trusting the JVM's CAs.")
+  String tlsCa;
+
+  @Option(
+      names = "--tls-cert",
+      scope = ScopeType.INHERIT,
+      paramLabel = "FILE",
+      description =
+          "A client certificate (PEM) to present, for a coordinator that asks every client for one (else env"
+              + " BUILDSWARM_TLS_CERT, else tls-cert=). Needs --tls-key.")
+  String tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      scope = ScopeType.INHERIT,
+      paramLabel = "FILE",
+      description = "The key of --tls-cert, PKCS#8 PEM (else env BUILDSWARM_TLS_KEY, else tls-key=).")
+  String tlsKey;
+
+  @Option(
       names = "--config",
       scope = ScopeType.INHERIT,
       paramLabel = "FILE",
       description =
-          "Properties file with coordinator= and token= (else env BUILDSWARM_CLI_CONFIG, else"
+          "Properties file with coordinator=, token=, tls-ca=, tls-cert=, tls-key= (else env BUILDSWARM_CLI_CONFIG, else"
               + " ~/.config/buildswarm/swarm.properties when it exists).")
   Path config;
 
   /** The channel {@link #call} uses, opened on its first call; closed by {@link #run}. */
   private ManagedChannel shared;
+
+  /** How the command reached the coordinator, once resolved (for messages). */
+  private ClientTls tls = ClientTls.PLAINTEXT;
 
   /** The coordinator address the command used, once resolved (for messages). */
   private String target = "localhost:7420";
@@ -129,6 +158,7 @@ public final class SwarmCli implements Runnable {
                         + ((SwarmCli) commandLine.getCommandSpec().root().userObject()).target
                         + " ("
                         + status.getStatus().getDescription()
+                        + ((SwarmCli) commandLine.getCommandSpec().root().userObject()).tls.explain(status.getStatus())
                         + "); is it running? Set --coordinator or BUILDSWARM_COORDINATOR.");
                 yield EXIT_UNREACHABLE;
               }
@@ -160,15 +190,28 @@ public final class SwarmCli implements Runnable {
     SwarmCli root = (SwarmCli) spec.root().userObject();
     Properties file = root.configFile(spec);
     String target = first(root.coordinator, System.getenv("BUILDSWARM_COORDINATOR"), file.getProperty("coordinator"), "localhost:7420");
-    root.target = target;
-    String token = first(root.token, System.getenv("BUILDSWARM_TOKEN"), file.getProperty("token"), "");
-    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target).usePlaintext();
+    try {
+      ClientTls tls =
+          root.tls = ClientTls.of(
+              target,
+              first(root.tlsCa, System.getenv("BUILDSWARM_TLS_CA"), file.getProperty("tls-ca")),
+              first(root.tlsCert, System.getenv("BUILDSWARM_TLS_CERT"), file.getProperty("tls-cert")),
+              first(root.tlsKey, System.getenv("BUILDSWARM_TLS_KEY"), file.getProperty("tls-key")));
+      root.target = ClientTls.address(target) + (tls.enabled() ? " over TLS" : "");
+      NettyChannelBuilder builder = NettyChannelBuilder.forTarget(ClientTls.address(target), tls.credentials());
+      return withToken(builder, first(root.token, System.getenv("BUILDSWARM_TOKEN"), file.getProperty("token"), "")).build();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "TLS settings: " + e.getMessage());
+    }
+  }
+
+  private static NettyChannelBuilder withToken(NettyChannelBuilder builder, String token) {
     if (!token.isBlank()) {
       Metadata headers = new Metadata();
       headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token.strip());
       builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
-    return builder.build();
+    return builder;
   }
 
   private static String first(String... values) {

@@ -26,14 +26,17 @@ public final class GrpcServer implements AutoCloseable {
   private final EventLoopGroup workers;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  public GrpcServer(String bindHost, int port, List<ServerServiceDefinition> services) {
+  /** {@code tls}: {@link ServerTls#PLAINTEXT}, or the certificate (and drone CA) to serve with. */
+  public GrpcServer(String bindHost, int port, ServerTls tls, List<ServerServiceDefinition> services) {
+    // Files are read before anything is started, so a bad one leaves nothing to clean up.
+    io.grpc.ServerCredentials credentials = tls.credentials();
     this.executor = Executors.newVirtualThreadPerTaskExecutor();
     // Event loops of its own, not gRPC's shared ones: closing this server then closes every one of
     // its connections, whatever else (a drone in the same JVM, in tests) uses gRPC.
     this.boss = new NioEventLoopGroup(1);
     this.workers = new NioEventLoopGroup(2);
     NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, port))
+        NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, port), credentials)
             .bossEventLoopGroup(boss)
             .workerEventLoopGroup(workers)
             .channelType(NioServerSocketChannel.class)

@@ -54,11 +54,16 @@ final class TestSwarm {
   static io.grpc.ManagedChannel channel(String target, String token) {
     io.grpc.ManagedChannelBuilder<?> builder = io.grpc.ManagedChannelBuilder.forTarget(target).usePlaintext();
     if (token != null) {
-      io.grpc.Metadata headers = new io.grpc.Metadata();
-      headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-      builder.intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+      builder.intercept(bearer(token));
     }
     return builder.build();
+  }
+
+  /** Attaches {@code authorization: Bearer <token>} to every call. */
+  static io.grpc.ClientInterceptor bearer(String token) {
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+    return io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers);
   }
 
   static TokenSource droneToken() {

@@ -6,6 +6,7 @@ import dev.buildswarm.proto.v1.OrderDroneReply;
 import dev.buildswarm.proto.v1.OrderDroneRequest;
 import dev.buildswarm.proto.v1.PackageReply;
 import dev.buildswarm.proto.v1.PackageRequest;
+import dev.buildswarm.tls.ClientTls;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
@@ -23,20 +24,24 @@ public final class CoordinatorAdmin implements AutoCloseable {
   private static final long DEADLINE_SECONDS = 10;
   private final String target;
   private final String token;
+  private final ClientTls tls;
   private volatile ManagedChannel channel;
 
   /** {@code target} is {@code host:port} of any coordinator's gRPC port. */
   public CoordinatorAdmin(String target) {
-    this(target, "");
+    this(target, "", ClientTls.PLAINTEXT);
   }
 
   /**
    * With the operator token the coordinator asks for ({@code buildswarm.operator-tokens} there),
-   * sent with every call; empty for a coordinator that asks for none.
+   * sent with every call; empty for a coordinator that asks for none. Over TLS as {@code tls} says
+   * (its files are checked now, so a wrong one stops the dashboard at start-up).
    */
-  public CoordinatorAdmin(String target, String token) {
-    this.target = target;
+  public CoordinatorAdmin(String target, String token, ClientTls tls) {
+    this.target = ClientTls.address(target);
     this.token = token == null ? "" : token.strip();
+    this.tls = tls;
+    tls.credentials();
   }
 
   private AdminServiceGrpc.AdminServiceBlockingStub stub() {
@@ -44,7 +49,7 @@ public final class CoordinatorAdmin implements AutoCloseable {
     if (current == null) {
       synchronized (this) {
         if (channel == null) {
-          NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target).usePlaintext();
+          NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target, tls.credentials());
           if (!token.isEmpty()) {
             Metadata headers = new Metadata();
             headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);

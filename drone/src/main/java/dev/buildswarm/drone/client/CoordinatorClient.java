@@ -6,6 +6,7 @@ import dev.buildswarm.proto.v1.DroneServiceGrpc;
 import dev.buildswarm.proto.v1.UploadPart;
 import dev.buildswarm.proto.v1.UploadReply;
 import dev.buildswarm.tokens.TokenSource;
+import dev.buildswarm.tls.ClientTls;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
@@ -25,16 +26,17 @@ public final class CoordinatorClient implements AutoCloseable {
   private final TokenSource token;
 
   /**
-   * @param target {@code host:port} of the coordinator's gRPC endpoint
+   * @param target {@code host:port} (or {@code tls://host:port}) of the coordinator's gRPC endpoint
    * @param token this drone's token, read again for every call (a rotated file is picked up at the
    *     next connection)
+   * @param tls plaintext, or TLS with the CA to trust and this drone's certificate
+   * @throws IllegalArgumentException naming a TLS file that cannot be read
    */
-  public CoordinatorClient(String target, TokenSource token) {
-    this.target = target;
+  public CoordinatorClient(String target, TokenSource token, ClientTls tls) {
+    this.target = ClientTls.address(target);
     this.token = token;
     this.channel =
-        NettyChannelBuilder.forTarget(target)
-            .usePlaintext()
+        NettyChannelBuilder.forTarget(this.target, tls.credentials())
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveWithoutCalls(true)
             .build();

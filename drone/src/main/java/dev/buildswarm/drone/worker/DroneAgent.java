@@ -96,7 +96,7 @@ public final class DroneAgent implements AutoCloseable {
   public DroneAgent(DroneConfig config, BuildProcess.Watcher buildWatcher) {
     this.config = config;
     this.buildWatcher = buildWatcher;
-    this.client = new CoordinatorClient(config.coordinator(), config.token());
+    this.client = new CoordinatorClient(config.coordinator(), config.token(), config.tls());
     this.host = new HostFacts(config.pkgDir(), config.workDir());
     this.uploader = new ArtifactUploader(client::openUpload, Duration.ofMinutes(30));
   }
@@ -320,16 +320,17 @@ public final class DroneAgent implements AutoCloseable {
     public void onError(Throwable error) {
       Status status = Status.fromThrowable(error);
       if (!stopping) {
-        LOG.warn("session ended: {} {}", status.getCode(), status.getDescription());
+        LOG.warn("session ended: {} {}{}", status.getCode(), status.getDescription(), config.tls().explain(status));
       }
       if (status.getCode() == Status.Code.FAILED_PRECONDITION
           || status.getCode() == Status.Code.INVALID_ARGUMENT) {
         // The coordinator refused this drone (bad name, incompatible version): retrying will not help.
         LOG.error("coordinator refused this drone: {}", status.getDescription());
       } else if (status.getCode() == Status.Code.UNAUTHENTICATED) {
-        // Retried with backoff: the token may be mid-rotation on either side.
-        LOG.error("coordinator refused this drone's token: check the drone token (--token-file) against the"
-            + " coordinator's BUILDSWARM_DRONE_TOKENS or BUILDSWARM_DRONE_TOKENS_FILE");
+        // A wrong token or certificate; retried with backoff, as either may be mid-rotation. The
+        // coordinator's description says which (drone token: --token-file against its
+        // BUILDSWARM_DRONE_TOKENS(_FILE); certificate: --tls-cert against its client CA).
+        LOG.error("coordinator refused this drone's credential: {}", status.getDescription());
       }
       ended.countDown();
     }
