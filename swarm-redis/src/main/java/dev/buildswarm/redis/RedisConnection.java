@@ -40,16 +40,18 @@ public final class RedisConnection {
     Config config = new Config();
     // Strings everywhere: keys and values stay readable with redis-cli and plain in Lua.
     config.setCodec(StringCodec.INSTANCE);
-    String username = url.username().isEmpty() ? null : url.username();
-    String password = url.password().isEmpty() ? null : url.password();
+    if (!url.username().isEmpty()) {
+      config.setUsername(url.username());
+    }
+    if (!url.password().isEmpty()) {
+      config.setPassword(url.password());
+    }
     switch (url.mode()) {
       case SINGLE ->
           config
               .useSingleServer()
               .setAddress(url.addresses().getFirst())
               .setDatabase(url.database())
-              .setUsername(username)
-              .setPassword(password)
               .setConnectionMinimumIdleSize(2)
               .setConnectionPoolSize(poolSize)
               .setRetryAttempts(3)
@@ -61,8 +63,6 @@ public final class RedisConnection {
               // Slot moves and failovers are noticed within a second (Redisson's default is 5 s);
               // MOVED/ASK replies are followed at once regardless.
               .setScanInterval(1000)
-              .setUsername(username)
-              .setPassword(password)
               .setReadMode(ReadMode.MASTER)
               .setSubscriptionMode(SubscriptionMode.MASTER)
               .setMasterConnectionMinimumIdleSize(2)
@@ -75,8 +75,6 @@ public final class RedisConnection {
               .setMasterName(url.master())
               .addSentinelAddress(url.addresses().toArray(String[]::new))
               .setScanInterval(1000)
-              .setUsername(username)
-              .setPassword(password)
               .setReadMode(ReadMode.MASTER)
               .setSubscriptionMode(SubscriptionMode.MASTER)
               .setMasterConnectionMinimumIdleSize(2)

@@ -141,6 +141,31 @@ public final class LocalRedisSentinel implements AutoCloseable {
     return replica.port();
   }
 
+  /**
+   * Waits until the replica has received everything the master had written when this was called
+   * (its replication offset reached the master's), so a test can tell writes that were safe before
+   * a kill from writes that may be lost by it.
+   */
+  public void awaitReplicaCaughtUp(Duration timeout) throws IOException, InterruptedException {
+    long target = offset(master, "master_repl_offset");
+    Instant deadline = Instant.now().plus(timeout);
+    while (offset(replica, "slave_repl_offset") < target) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new IOException("the replica did not reach offset " + target + " within " + timeout);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  private static long offset(RedisChild node, String field) throws IOException {
+    for (String line : node.cli("info", "replication").lines().toList()) {
+      if (line.startsWith(field + ":")) {
+        return Long.parseLong(line.substring(field.length() + 1).trim());
+      }
+    }
+    throw new IOException("no " + field + " in INFO replication of port " + node.port());
+  }
+
   /** SIGKILLs the first master, as a crash: writes it acknowledged but had not sent to the replica are gone. */
   public void killMaster() throws InterruptedException {
     master.kill();
