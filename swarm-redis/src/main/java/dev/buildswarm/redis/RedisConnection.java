@@ -3,6 +3,7 @@ package dev.buildswarm.redis;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
+import org.redisson.config.BaseMasterSlaveServersConfig;
 import org.redisson.config.Config;
 import org.redisson.config.ReadMode;
 import org.redisson.config.SubscriptionMode;
@@ -57,31 +58,37 @@ public final class RedisConnection {
               .setRetryAttempts(3)
               .setTimeout(5000);
       case CLUSTER ->
-          config
-              .useClusterServers()
-              .addNodeAddress(url.addresses().toArray(String[]::new))
-              // Slot moves and failovers are noticed within a second (Redisson's default is 5 s);
-              // MOVED/ASK replies are followed at once regardless.
-              .setScanInterval(1000)
-              .setReadMode(ReadMode.MASTER)
-              .setSubscriptionMode(SubscriptionMode.MASTER)
-              .setMasterConnectionMinimumIdleSize(2)
-              .setMasterConnectionPoolSize(poolSize)
-              .setRetryAttempts(4)
-              .setTimeout(5000);
+          mastersOnly(
+              config
+                  .useClusterServers()
+                  .addNodeAddress(url.addresses().toArray(String[]::new))
+                  // Slot moves and failovers are noticed within a second (Redisson's default is
+                  // 5 s); MOVED/ASK replies are followed at once regardless.
+                  .setScanInterval(1000),
+              poolSize);
       case SENTINEL ->
-          config
-              .useSentinelServers()
-              .setMasterName(url.master())
-              .addSentinelAddress(url.addresses().toArray(String[]::new))
-              .setScanInterval(1000)
-              .setReadMode(ReadMode.MASTER)
-              .setSubscriptionMode(SubscriptionMode.MASTER)
-              .setMasterConnectionMinimumIdleSize(2)
-              .setMasterConnectionPoolSize(poolSize)
-              .setRetryAttempts(4)
-              .setTimeout(5000);
+          mastersOnly(
+              config
+                  .useSentinelServers()
+                  .setMasterName(url.master())
+                  .addSentinelAddress(url.addresses().toArray(String[]::new))
+                  .setScanInterval(1000),
+              poolSize);
     }
     return config;
+  }
+
+  /**
+   * Reads and subscriptions on masters; 4 retries (one more than for a single server), so a
+   * failover of a couple of seconds reaches no caller as an error (docs/redis-ha.md).
+   */
+  private static <T extends BaseMasterSlaveServersConfig<T>> void mastersOnly(T servers, int poolSize) {
+    servers
+        .setReadMode(ReadMode.MASTER)
+        .setSubscriptionMode(SubscriptionMode.MASTER)
+        .setMasterConnectionMinimumIdleSize(2)
+        .setMasterConnectionPoolSize(poolSize)
+        .setRetryAttempts(4)
+        .setTimeout(5000);
   }
 }

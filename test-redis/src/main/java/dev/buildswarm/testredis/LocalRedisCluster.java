@@ -28,10 +28,7 @@ public final class LocalRedisCluster implements AutoCloseable {
 
   /** Starts three masters, assigns the 16384 slots among them, and waits for cluster_state:ok everywhere. */
   public static LocalRedisCluster start() throws IOException, InterruptedException {
-    Path server = RedisServerProcess.findRedisServer();
-    if (server == null) {
-      throw new IOException("redis-server not found on PATH, /usr/bin or /usr/sbin");
-    }
+    Path server = RedisServerProcess.requireRedisServer();
     Path dir = Files.createTempDirectory("buildswarm-redis-cluster-");
     List<RedisChild> nodes = new ArrayList<>();
     LocalRedisCluster cluster = new LocalRedisCluster(dir, nodes);

@@ -42,10 +42,7 @@ public final class LocalRedisSentinel implements AutoCloseable {
    * replica and the two other Sentinels (Redisson refuses a Sentinel that knows no other).
    */
   public static LocalRedisSentinel start() throws IOException, InterruptedException {
-    Path server = RedisServerProcess.findRedisServer();
-    if (server == null) {
-      throw new IOException("redis-server not found on PATH, /usr/bin or /usr/sbin");
-    }
+    Path server = RedisServerProcess.requireRedisServer();
     Path dir = Files.createTempDirectory("buildswarm-redis-sentinel-");
     List<RedisChild> started = new ArrayList<>();
     try {

@@ -13,6 +13,15 @@ final class RedisServerProcess {
     return findTool("redis-server");
   }
 
+  /** The redis-server to start, or an IOException saying it is missing. */
+  static Path requireRedisServer() throws IOException {
+    Path server = findRedisServer();
+    if (server == null) {
+      throw new IOException("redis-server not found on PATH, /usr/bin or /usr/sbin");
+    }
+    return server;
+  }
+
   /** {@code name} on PATH, else in /usr/bin or /usr/sbin; null when nowhere. */
   static Path findTool(String name) {
     String path = System.getenv("PATH");

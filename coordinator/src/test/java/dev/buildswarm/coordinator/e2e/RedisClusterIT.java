@@ -5,18 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.queue.SwarmService;
-import dev.buildswarm.drone.DroneConfig;
-import dev.buildswarm.drone.runner.BuildTemplate;
 import dev.buildswarm.drone.worker.DroneAgent;
 import dev.buildswarm.redis.RedisKeys;
 import dev.buildswarm.testredis.LocalRedisCluster;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  * its one hash slot, and every script must reach the master that owns it.
  */
 class RedisClusterIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static LocalRedisCluster cluster;
 
   @TempDir Path work;
@@ -78,16 +73,8 @@ class RedisClusterIT {
   }
 
   private DroneAgent drone(String name, EmbeddedServer coordinator, Map<String, String> env) throws Exception {
-    DroneAgent drone =
-        new DroneAgent(
-            new DroneConfig(
-                name, "localhost", "localhost:" + TestSwarm.grpcPort(coordinator), 2, 2, 1.0,
-                BuildTemplate.of(List.of(TestSwarm.FAKE_EMERGE, "--oneshot", "{atom}")), work,
-                work.resolve("binpkgs-" + name), "-j2", env, Duration.ofMinutes(5), Duration.ofSeconds(2), "test",
-                Map.of(), Duration.ZERO, 8L << 20));
+    DroneAgent drone = TestSwarm.fakeEmergeDrone(name, coordinator, work, env);
     running.add(drone::close);
-    drone.start();
-    assertTrue(drone.awaitRegistered(Duration.ofSeconds(10)), name + " registered");
     return drone;
   }
 
@@ -121,22 +108,8 @@ class RedisClusterIT {
     });
     assertTrue(byDrone.get("drone-a") > 0 && byDrone.get("drone-b") > 0, "both drones built: " + byDrone);
 
-    // The event stream, read through the CLI by cursor in pages, tells the whole story in order.
-    List<JsonNode> events = new ArrayList<>();
-    String cursor = "";
-    while (true) {
-      String page =
-          TestSwarm.swarm("--coordinator", "localhost:" + TestSwarm.grpcPort(first), "--json", "events", "--since", cursor, "--limit", "10");
-      assertTrue(page.startsWith("0\n"), page);
-      List<String> lines = page.substring(2).strip().lines().filter(l -> !l.isBlank()).toList();
-      for (String line : lines) {
-        events.add(JSON.readTree(line));
-      }
-      if (lines.isEmpty()) {
-        break;
-      }
-      cursor = events.getLast().get("cursor").asText();
-    }
+    // The event stream, read through the CLI by cursor in pages, tells the whole story.
+    List<JsonNode> events = TestSwarm.allEvents("localhost:" + TestSwarm.grpcPort(first));
     assertEquals(12, events.stream().filter(e -> e.get("type").asText().equals("queued")).count());
     assertEquals(12, events.stream().filter(e -> e.get("type").asText().equals("done")).count());
     assertEquals(12, events.stream().filter(e -> e.get("type").asText().equals("claimed")).count(), "nothing claimed twice");

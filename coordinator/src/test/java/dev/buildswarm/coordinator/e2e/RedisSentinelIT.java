@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildswarm.coordinator.queue.SwarmService;
-import dev.buildswarm.drone.DroneConfig;
-import dev.buildswarm.drone.runner.BuildTemplate;
 import dev.buildswarm.drone.worker.DroneAgent;
 import dev.buildswarm.testredis.LocalRedisSentinel;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -30,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * not lose is in docs/redis-ha.md; this test checks the promises made there.
  */
 class RedisSentinelIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int PACKAGES = 40;
 
   @TempDir Path work;
@@ -44,16 +40,8 @@ class RedisSentinelIT {
   }
 
   private DroneAgent drone(String name, EmbeddedServer coordinator, Map<String, String> env) throws Exception {
-    DroneAgent drone =
-        new DroneAgent(
-            new DroneConfig(
-                name, "localhost", "localhost:" + TestSwarm.grpcPort(coordinator), 2, 2, 1.0,
-                BuildTemplate.of(List.of(TestSwarm.FAKE_EMERGE, "--oneshot", "{atom}")), work,
-                work.resolve("binpkgs-" + name), "-j2", env, Duration.ofMinutes(5), Duration.ofSeconds(2), "test",
-                Map.of(), Duration.ZERO, 8L << 20));
+    DroneAgent drone = TestSwarm.fakeEmergeDrone(name, coordinator, work, env);
     running.add(drone::close);
-    drone.start();
-    assertTrue(drone.awaitRegistered(Duration.ofSeconds(10)), name + " registered");
     return drone;
   }
 
@@ -94,7 +82,7 @@ class RedisSentinelIT {
     assertEquals(0L, states.getOrDefault("failed", 0L), "nothing failed: " + states);
 
     // The surviving event stream, read through the CLI: each package was queued and done once.
-    List<JsonNode> events = events(target);
+    List<JsonNode> events = TestSwarm.allEvents(target);
     Map<String, Long> doneEvents = countById(events, "done");
     assertEquals(PACKAGES, doneEvents.size(), "every package has its done event: " + doneEvents);
     assertTrue(doneEvents.values().stream().allMatch(n -> n == 1), "no package done twice: " + doneEvents);
@@ -131,22 +119,5 @@ class RedisSentinelIT {
     return events.stream()
         .filter(e -> e.get("type").asText().equals(type))
         .collect(Collectors.groupingBy(e -> e.get("id").asText(), TreeMap::new, Collectors.counting()));
-  }
-
-  private static List<JsonNode> events(String target) throws Exception {
-    List<JsonNode> events = new ArrayList<>();
-    String cursor = "";
-    while (true) {
-      String page = TestSwarm.swarm("--coordinator", target, "--json", "events", "--since", cursor, "--limit", "50");
-      assertTrue(page.startsWith("0\n"), page);
-      List<String> lines = page.substring(2).strip().lines().filter(l -> !l.isBlank()).toList();
-      for (String line : lines) {
-        events.add(JSON.readTree(line));
-      }
-      if (lines.isEmpty()) {
-        return events;
-      }
-      cursor = events.getLast().get("cursor").asText();
-    }
   }
 }
