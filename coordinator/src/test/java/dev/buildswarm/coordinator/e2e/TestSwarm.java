@@ -1,16 +1,25 @@
 package dev.buildswarm.coordinator.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildswarm.coordinator.cli.SwarmCli;
 import dev.buildswarm.coordinator.grpc.GrpcServer;
 import dev.buildswarm.coordinator.queue.SwarmService;
 import dev.buildswarm.tokens.TokenSource;
+import dev.buildswarm.drone.DroneConfig;
+import dev.buildswarm.drone.runner.BuildTemplate;
+import dev.buildswarm.drone.worker.DroneAgent;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
@@ -36,7 +45,7 @@ final class TestSwarm {
     try {
       // Uploaded packages go to a folder of the test's own, not into the working directory.
       settings.put("buildswarm.binhost.dir", java.nio.file.Files.createTempDirectory("binhost").toString());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
     settings.put("buildswarm.binhost.hook", "");
@@ -99,6 +108,49 @@ final class TestSwarm {
     }
     int code = SwarmCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
     return code + "\n" + out + err;
+  }
+
+  /**
+   * Starts a drone (2 cores, 2 slots) building with examples/fake-emerge against {@code
+   * coordinator}, with the builder's environment {@code env}, and waits until it registered. The
+   * caller closes it.
+   */
+  static DroneAgent fakeEmergeDrone(
+      String name, EmbeddedServer coordinator, Path work, Map<String, String> env) throws InterruptedException {
+    DroneAgent drone =
+        new DroneAgent(
+            new DroneConfig(
+                name, "localhost", "localhost:" + grpcPort(coordinator), droneToken(), 2, 2, 1.0,
+                BuildTemplate.of(List.of(FAKE_EMERGE, "--oneshot", "{atom}")), work,
+                work.resolve("binpkgs-" + name), "-j2", env, Duration.ofMinutes(5), Duration.ofSeconds(2),
+                "test", Map.of(), Duration.ZERO, 8L << 20));
+    drone.start();
+    if (!drone.awaitRegistered(Duration.ofSeconds(10))) {
+      drone.close();
+      throw new AssertionError(name + " did not register");
+    }
+    return drone;
+  }
+
+  /** Every event of the swarm, read through {@code swarm --json events} by cursor, 50 a page. */
+  static List<JsonNode> allEvents(String target) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> events = new ArrayList<>();
+    String cursor = "";
+    while (true) {
+      String page = swarm("--coordinator", target, "--json", "events", "--since", cursor, "--limit", "50");
+      if (!page.startsWith("0\n")) {
+        throw new AssertionError("swarm events failed: " + page);
+      }
+      List<String> lines = page.substring(2).strip().lines().filter(l -> !l.isBlank()).toList();
+      for (String line : lines) {
+        events.add(json.readTree(line));
+      }
+      if (lines.isEmpty()) {
+        return events;
+      }
+      cursor = events.getLast().get("cursor").asText();
+    }
   }
 
   static void await(String what, BooleanSupplier condition) throws InterruptedException {
