@@ -200,3 +200,6 @@ bs_ensure_tool() {
   fi
   printf '%s\n' "$found"
 }
+
+# A new random token (48 hex digits) on stdout, for drone, operator and reader tokens.
+bs_new_token() { od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; echo; }

@@ -4,6 +4,7 @@ import dev.buildswarm.coordinator.CoordinatorMain;
 import dev.buildswarm.proto.v1.AdminServiceGrpc;
 import dev.buildswarm.tls.ClientTls;
 import io.grpc.ManagedChannel;
+import dev.buildswarm.tokens.TokenSource;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 import java.nio.file.Files;
@@ -59,9 +60,18 @@ public final class SwarmCli implements Runnable {
       names = "--token",
       scope = ScopeType.INHERIT,
       description =
-          "Operator token, for a coordinator that asks for one (else env BUILDSWARM_TOKEN, else token= in"
-              + " the config file).")
+          "Operator token (else env BUILDSWARM_TOKEN, else token= in the config file, else --token-file)."
+              + " On the command line it shows in ps: prefer --token-file.")
   String token;
+
+  @Option(
+      names = "--token-file",
+      scope = ScopeType.INHERIT,
+      paramLabel = "FILE",
+      description =
+          "File holding the operator token, its first line that is neither blank nor a # comment (else env"
+              + " BUILDSWARM_TOKEN_FILE, else token-file= in the config file).")
+  String tokenFile;
 
   @Option(
       names = "--tls-ca",
@@ -93,7 +103,7 @@ public final class SwarmCli implements Runnable {
       scope = ScopeType.INHERIT,
       paramLabel = "FILE",
       description =
-          "Properties file with coordinator=, token=, tls-ca=, tls-cert=, tls-key= (else env BUILDSWARM_CLI_CONFIG, else"
+          "Properties file with coordinator=, token=, token-file=, tls-ca=, tls-cert=, tls-key= (else env BUILDSWARM_CLI_CONFIG, else"
               + " ~/.config/buildswarm/swarm.properties when it exists).")
   Path config;
 
@@ -141,7 +151,7 @@ public final class SwarmCli implements Runnable {
               case UNAUTHENTICATED -> {
                 err.println(
                     "swarm: " + status.getStatus().getDescription()
-                        + " (give it with --token, BUILDSWARM_TOKEN or token= in the config file)");
+                        + " (give it with --token-file, BUILDSWARM_TOKEN_FILE, token-file= in the config file, or --token)");
                 yield EXIT_REFUSED;
               }
               case INVALID_ARGUMENT -> {
@@ -199,9 +209,19 @@ public final class SwarmCli implements Runnable {
               first(root.tlsKey, System.getenv("BUILDSWARM_TLS_KEY"), file.getProperty("tls-key")));
       root.target = ClientTls.address(target) + (tls.enabled() ? " over TLS" : "");
       NettyChannelBuilder builder = NettyChannelBuilder.forTarget(ClientTls.address(target), tls.credentials());
-      return withToken(builder, first(root.token, System.getenv("BUILDSWARM_TOKEN"), file.getProperty("token"), "")).build();
+      return withToken(builder, operatorToken(spec, root, file)).build();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "TLS settings: " + e.getMessage());
+    }
+  }
+
+  private static String operatorToken(CommandLine.Model.CommandSpec spec, SwarmCli root, Properties file) {
+    String given = first(root.token, System.getenv("BUILDSWARM_TOKEN"), file.getProperty("token"), "");
+    String tokenFile = first(root.tokenFile, System.getenv("BUILDSWARM_TOKEN_FILE"), file.getProperty("token-file"), "");
+    try {
+      return TokenSource.of(given, tokenFile).current();
+    } catch (IllegalStateException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
   }
 

@@ -248,6 +248,11 @@ class CliIT {
       String wrong = swarm("--coordinator", at, "--token", "guess", "status");
       assertTrue(wrong.startsWith("1\n"), wrong);
       assertTrue(swarm("--coordinator", at, "--token", "s3cret-0123456789abcdef", "status").startsWith("0\n"));
+      Path tokenFile = work.resolve("operator.token");
+      Files.writeString(tokenFile, "# the night shift's token\nrotated-0123456789abcdef\n");
+      assertTrue(TestSwarm.swarmAs(null, "--coordinator", at, "--token-file", tokenFile.toString(), "status").startsWith("0\n"));
+      String noFile = TestSwarm.swarmAs(null, "--coordinator", at, "--token-file", work.resolve("none").toString(), "status");
+      assertTrue(noFile.startsWith("2\n") && noFile.contains("cannot read the token file"), noFile);
       Path config = work.resolve("swarm.properties");
       Files.writeString(config, "coordinator=" + at + "\ntoken=rotated-0123456789abcdef\n");
       String fromFile = TestSwarm.swarmAs(null, "--config", config.toString(), "queue", "add", "=app-misc/t-1");
