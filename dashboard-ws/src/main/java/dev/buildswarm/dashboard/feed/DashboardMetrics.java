@@ -43,7 +43,7 @@ public final class DashboardMetrics {
     snapshotSize =
         DistributionSummary.builder("buildswarm.dashboard.snapshot.size")
             .baseUnit("bytes")
-            .description("Size of the snapshot JSON a page gets on connect, per feed step")
+            .description("Size of the snapshot JSON a page gets on connect, per feed step that changed something")
             .serviceLevelObjectives(SIZE_BUCKETS)
             .register(registry);
     deltas =
@@ -60,8 +60,11 @@ public final class DashboardMetrics {
             .register(registry);
   }
 
-  void snapshotRead(long nanos, int jsonBytes) {
+  void snapshotRead(long nanos) {
     readTime.record(Duration.ofNanos(nanos));
+  }
+
+  void snapshotMade(int jsonBytes) {
     snapshotSize.record(jsonBytes);
   }
 

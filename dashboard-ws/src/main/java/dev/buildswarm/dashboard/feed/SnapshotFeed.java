@@ -60,7 +60,7 @@ public final class SnapshotFeed implements AutoCloseable {
     try {
       long began = System.nanoTime();
       SwarmSnapshot read = reader.get();
-      long readNanos = System.nanoTime() - began;
+      metrics.snapshotRead(System.nanoTime() - began);
       if (failing) {
         LOG.info("reading the swarm works again");
         failing = false;
@@ -73,7 +73,7 @@ public final class SnapshotFeed implements AutoCloseable {
         return;
       }
       FeedUpdate update = new FeedUpdate(seq, text(tree), text(delta));
-      metrics.snapshotRead(readNanos, update.snapshotJson().getBytes(StandardCharsets.UTF_8).length);
+      metrics.snapshotMade(update.snapshotJson().getBytes(StandardCharsets.UTF_8).length);
       latestTree = tree;
       latest = update;
       lastPushMs = read.atMs();
