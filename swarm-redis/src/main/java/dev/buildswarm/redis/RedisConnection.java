@@ -1,11 +1,6 @@
 package dev.buildswarm.redis;
 
 import java.net.URI;
-import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -50,26 +45,5 @@ public final class RedisConnection {
         .setRetryAttempts(3)
         .setTimeout(5000);
     return Redisson.create(config);
-  }
-
-  /**
-   * Whether Redis answers one small read (EXISTS {@code key}) within {@code within}; the problem
-   * when it does not. Health checks use it: a command to a stopped Redis waits out the client's
-   * retries (three of 5 s here), longer than a load balancer or a deploy script waits for an answer.
-   */
-  public static Optional<String> problem(RedissonClient redis, String key, Duration within) {
-    try {
-      redis.getKeys().countExistsAsync(key).toCompletableFuture().get(within.toMillis(), TimeUnit.MILLISECONDS);
-      return Optional.empty();
-    } catch (TimeoutException e) {
-      return Optional.of("Redis did not answer within " + within.toMillis() + " ms");
-    } catch (ExecutionException e) {
-      return Optional.of("Redis unreachable: " + e.getCause().getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.of("interrupted while asking Redis");
-    } catch (RuntimeException e) {
-      return Optional.of("Redis unreachable: " + e.getMessage());
-    }
   }
 }

@@ -4,7 +4,7 @@ import dev.buildswarm.coordinator.CoordinatorMain;
 import dev.buildswarm.coordinator.grpc.GrpcServer;
 import dev.buildswarm.coordinator.queue.SwarmService;
 import dev.buildswarm.dashboard.DashboardMain;
-import dev.buildswarm.redis.RedisConnection;
+import dev.buildswarm.redis.Readiness;
 import dev.buildswarm.redis.RedisKeys;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.http.HttpResponse;
@@ -14,10 +14,8 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import org.redisson.api.RedissonClient;
 
 /**
@@ -26,16 +24,13 @@ import org.redisson.api.RedissonClient;
  * <ul>
  *   <li>{@code GET /health/live}: 200 while the process serves HTTP; touches nothing else.
  *   <li>{@code GET /health/ready}, and {@code GET /health} as before: 200 {@code UP} with the gRPC
- *       port, version and pause flag when Redis answers within {@link #REDIS_WITHIN}; 503 {@code
- *       DOWN} with the reason when it does not.
+ *       port, version and pause flag when Redis answers within {@link Readiness#WITHIN}; 503 {@code
+ *       DOWN} with the reason when it does not ({@link Readiness}).
  * </ul>
  */
 @Requires(notEnv = DashboardMain.ENVIRONMENT)
 @Controller("/health")
 public class HealthController {
-  /** Well under the 5 s that deploy-scripts' {@code bs_http_get} waits for an answer. */
-  static final Duration REDIS_WITHIN = Duration.ofSeconds(2);
-
   private final SwarmService service;
   private final GrpcServer grpc;
   private final RedissonClient redis;
@@ -57,27 +52,20 @@ public class HealthController {
   @Get(uri = "/ready", produces = MediaType.APPLICATION_JSON)
   @ExecuteOn(TaskExecutors.BLOCKING)
   public HttpResponse<Map<String, Object>> ready() {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("grpcPort", grpc.port());
-    body.put("version", CoordinatorMain.version());
-    Optional<String> problem = RedisConnection.problem(redis, keys.paused(), REDIS_WITHIN);
-    if (problem.isEmpty()) {
+    Map<String, Object> more = new LinkedHashMap<>();
+    more.put("grpcPort", grpc.port());
+    more.put("version", CoordinatorMain.version());
+    Readiness readiness = Readiness.ofRedis(redis, keys.paused());
+    if (readiness.up()) {
       try {
         // One small read: health is polled often, and a full status reads every drone's bucket.
-        body.put("paused", service.paused());
+        more.put("paused", service.paused());
       } catch (RuntimeException e) {
-        problem = Optional.of("Redis unreachable: " + e.getMessage());
+        readiness = Readiness.down("Redis unreachable: " + e.getMessage());
       }
     }
-    if (problem.isPresent()) {
-      body.put("status", "DOWN");
-      body.put("redis", "DOWN");
-      body.put("reason", problem.get());
-      return HttpResponse.<Map<String, Object>>status(HttpStatus.SERVICE_UNAVAILABLE).body(body);
-    }
-    body.put("status", "UP");
-    body.put("redis", "UP");
-    return HttpResponse.ok(body);
+    return HttpResponse.<Map<String, Object>>status(readiness.up() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+        .body(readiness.body(more));
   }
 
   @Get(uri = "/live", produces = MediaType.APPLICATION_JSON)

@@ -4,7 +4,7 @@ import dev.buildswarm.coordinator.domain.SwarmStatus;
 import dev.buildswarm.coordinator.metrics.CoordinatorMetrics;
 import dev.buildswarm.coordinator.queue.SwarmService;
 import dev.buildswarm.dashboard.DashboardMain;
-import dev.buildswarm.redis.RedisConnection;
+import dev.buildswarm.redis.Readiness;
 import dev.buildswarm.redis.RedisKeys;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.http.HttpResponse;
@@ -41,7 +41,7 @@ public class MetricsController {
   @ExecuteOn(TaskExecutors.BLOCKING)
   public HttpResponse<String> scrape() {
     SwarmStatus status = null;
-    if (RedisConnection.problem(redis, keys.paused(), HealthController.REDIS_WITHIN).isEmpty()) {
+    if (Readiness.ofRedis(redis, keys.paused()).up()) {
       try {
         status = service.status();
       } catch (RuntimeException e) {
