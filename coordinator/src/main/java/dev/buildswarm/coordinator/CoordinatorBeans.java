@@ -17,6 +17,7 @@ import dev.buildswarm.coordinator.grpc.TokenGate;
 import dev.buildswarm.coordinator.grpc.ServerTls;
 import io.grpc.ServerInterceptors;
 import dev.buildswarm.coordinator.leases.LeaseReaper;
+import dev.buildswarm.coordinator.metrics.CoordinatorMetrics;
 import dev.buildswarm.coordinator.queue.CoordinatorSettings;
 import dev.buildswarm.coordinator.queue.SwarmService;
 import dev.buildswarm.coordinator.queue.WorkSignal;
@@ -125,6 +126,12 @@ public class CoordinatorBeans {
     return new RedisStopBroadcast(redis, keys, sessions);
   }
 
+  /** What {@code /metrics} shows (docs/operations.md). */
+  @Singleton
+  CoordinatorMetrics metrics(DroneSessions sessions) {
+    return new CoordinatorMetrics(() -> sessions.all().size());
+  }
+
   @Singleton
   SwarmService swarmService(
       RedissonClient redis,
@@ -133,8 +140,9 @@ public class CoordinatorBeans {
       RedisWorkBroadcast broadcast,
       RedisStopBroadcast stops,
       Clock clock,
-      CoordinatorSettings settings) {
-    LuaScripts scripts = new LuaScripts(redis);
+      CoordinatorSettings settings,
+      CoordinatorMetrics metrics) {
+    LuaScripts scripts = new LuaScripts(redis, metrics);
     return new SwarmService(
         new RedisJobQueue(redis, keys, scripts),
         new RedisDroneBuckets(redis, keys, scripts),
@@ -142,7 +150,8 @@ public class CoordinatorBeans {
         broadcast,
         stops,
         clock,
-        settings);
+        settings,
+        metrics);
   }
 
   @Singleton

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.buildswarm.dashboard.actions.CoordinatorAdmin;
 import dev.buildswarm.tls.ClientTls;
 import dev.buildswarm.dashboard.actions.OperatorActions;
+import dev.buildswarm.dashboard.feed.DashboardMetrics;
 import dev.buildswarm.dashboard.feed.EventPages;
 import dev.buildswarm.dashboard.feed.SnapshotFeed;
 import dev.buildswarm.dashboard.feed.SnapshotReader;
@@ -37,8 +38,14 @@ public class DashboardBeans {
   }
 
   @Singleton
+  DashboardMetrics metrics() {
+    return new DashboardMetrics();
+  }
+
+  @Singleton
   @Bean(preDestroy = "close")
   SnapshotFeed feed(
+      DashboardMetrics metrics,
       RedissonClient redis,
       RedisKeys keys,
       @Value("${buildswarm.heartbeat-interval:5s}") Duration heartbeat,
@@ -50,7 +57,7 @@ public class DashboardBeans {
             redis, keys, Clock.systemUTC(), heartbeat.multipliedBy(3).toMillis(), slowInterval, utilisationStep);
     // A plain mapper, not Micronaut's (which leaves out empty lists): the page and the deltas rely
     // on every section being present.
-    return new SnapshotFeed(reader::read, new ObjectMapper(), interval);
+    return new SnapshotFeed(reader::read, new ObjectMapper(), interval, metrics);
   }
 
   @Singleton

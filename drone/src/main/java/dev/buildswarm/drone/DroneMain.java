@@ -2,6 +2,7 @@ package dev.buildswarm.drone;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.buildswarm.drone.http.DroneHttpServer;
 import dev.buildswarm.drone.runner.BuildTemplate;
 import dev.buildswarm.drone.runner.LeftoverBuilds;
 import dev.buildswarm.drone.worker.DroneAgent;
@@ -11,11 +12,13 @@ import dev.buildswarm.singleinstance.DefaultPidfile;
 import dev.buildswarm.singleinstance.PidfileGuard;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -178,6 +181,20 @@ public final class DroneMain implements Callable<Integer> {
               + " (default: --kill-grace + 15s, 45s with the default --kill-grace).")
   Duration takeoverGrace;
 
+  @Option(
+      names = "--http-port",
+      defaultValue = "${env:BUILDSWARM_DRONE_HTTP_PORT}",
+      description =
+          "Serve /health and /metrics over HTTP on this port; 0 = any free port (logged); not set = no"
+              + " HTTP server (the default: drones sharing a host need ports of their own).")
+  Integer httpPort;
+
+  @Option(
+      names = "--http-host",
+      defaultValue = "${env:BUILDSWARM_DRONE_HTTP_HOST:-127.0.0.1}",
+      description = "Address for --http-port (default ${DEFAULT-VALUE}).")
+  String httpHost;
+
   public static void main(String[] args) {
     System.exit(commandLine(args).execute(args));
   }
@@ -267,6 +284,16 @@ public final class DroneMain implements Callable<Integer> {
       LOG.warn("ended {} builds a previous drone {} left running", ended, config.name());
     }
     DroneAgent agent = new DroneAgent(config, leftovers);
+    // Up before the session: liveness answers at once, readiness says "not registered" until then.
+    Optional<DroneHttpServer> http;
+    try {
+      http = httpPort == null ? Optional.empty() : Optional.of(DroneHttpServer.start(httpHost, httpPort, agent, config.version()));
+    } catch (UncheckedIOException e) {
+      System.err.println("buildswarm-drone " + config.name() + " NOT STARTED: " + e.getMessage());
+      guard.close();
+      return 1;
+    }
+    http.ifPresent(h -> LOG.info("drone {} serves /health and /metrics at http://{}:{}/", config.name(), httpHost, h.port()));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -274,6 +301,7 @@ public final class DroneMain implements Callable<Integer> {
                 () -> {
                   try {
                     agent.close();
+                    http.ifPresent(DroneHttpServer::close);
                   } finally {
                     // Released only once the builds are given back: a successor taking over
                     // must not start while this drone still reports.

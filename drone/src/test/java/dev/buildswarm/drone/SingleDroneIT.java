@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.buildswarm.singleinstance.PidfileGuard;
+import dev.buildswarm.testredis.PrometheusText;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Lesson 11: the real drone main, started as processes of their own, leaves one drone per
  * pidfile. The coordinator address is a port nothing listens on: a drone without a coordinator
- * keeps retrying its session, so it stays up until it is stopped.
+ * keeps retrying its session, so it stays up until it is stopped. Also the drone's opt-in HTTP
+ * server: up on the port it is given, absent otherwise.
  */
 class SingleDroneIT {
   private static final int SIGTERM_EXIT = 128 + 15;
@@ -52,6 +58,48 @@ class SingleDroneIT {
     for (Process process : started) {
       process.waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void theDroneServesHealthAndMetricsOnThePortItsConfigGives() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    Path config = dir.resolve("drone.properties");
+    Files.writeString(config, "http-port=" + port + "\nslots=3\n");
+    Process drone = drone(Map.of(), "--name", "h1", "--pidfile", dir.resolve("h1.pid").toString(), "--config", config.toString());
+    HttpClient http = HttpClient.newHttpClient();
+    URI base = URI.create("http://127.0.0.1:" + port);
+    HttpResponse<String> live = null;
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (live == null) {
+      try {
+        live = http.send(HttpRequest.newBuilder(base.resolve("/health/live")).build(), HttpResponse.BodyHandlers.ofString());
+      } catch (IOException notYet) {
+        if (!drone.isAlive() || System.nanoTime() > deadline) {
+          fail("no HTTP on port " + port + ": " + output(drone));
+        }
+        Thread.sleep(50);
+      }
+    }
+    assertEquals(200, live.statusCode(), "alive: " + live.body());
+    HttpResponse<String> ready = http.send(HttpRequest.newBuilder(base.resolve("/health")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(503, ready.statusCode(), "not ready: no coordinator listens at " + coordinator);
+    assertTrue(ready.body().contains("\"registered\":false") && ready.body().contains("\"drone\":\"h1\""), ready.body());
+    HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(base.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, metrics.statusCode());
+    Map<String, Double> samples = PrometheusText.parse(metrics.body());
+    assertEquals(3.0, PrometheusText.value(samples, "buildswarm_drone_slots"));
+    assertEquals(0.0, PrometheusText.value(samples, "buildswarm_drone_registered"));
+    assertEquals(0.0, PrometheusText.value(samples, "buildswarm_drone_builds_running"));
+    assertEquals(404, http.send(HttpRequest.newBuilder(base.resolve("/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    assertEquals(
+        405,
+        http.send(
+                HttpRequest.newBuilder(base.resolve("/metrics")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .statusCode());
   }
 
   @Test

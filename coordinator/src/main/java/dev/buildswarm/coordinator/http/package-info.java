@@ -1,2 +1,2 @@
-/** HTTP adapters: health now; the binhost and metrics come later. */
+/** HTTP adapters: health and metrics (public routes), and the binhost. */
 package dev.buildswarm.coordinator.http;

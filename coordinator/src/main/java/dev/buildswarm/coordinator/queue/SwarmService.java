@@ -49,6 +49,7 @@ public final class SwarmService {
   private final BuildStopper stopper;
   private final Clock clock;
   private final CoordinatorSettings settings;
+  private final SwarmMetrics metrics;
 
   public SwarmService(
       JobQueue queue,
@@ -58,6 +59,20 @@ public final class SwarmService {
       BuildStopper stopper,
       Clock clock,
       CoordinatorSettings settings) {
+    this(queue, buckets, localWork, broadcast, stopper, clock, settings, SwarmMetrics.NONE);
+  }
+
+  /** As above, counting claims, lease expiries, retries and stored uploads into {@code metrics}. */
+  public SwarmService(
+      JobQueue queue,
+      DroneBuckets buckets,
+      WorkSignal localWork,
+      WorkBroadcast broadcast,
+      BuildStopper stopper,
+      Clock clock,
+      CoordinatorSettings settings,
+      SwarmMetrics metrics) {
+    this.metrics = metrics;
     this.stopper = stopper;
     this.queue = queue;
     this.buckets = buckets;
@@ -116,7 +131,9 @@ public final class SwarmService {
   }
 
   public Claim claim(String drone) {
-    return queue.claim(drone, now(), settings.leaseTtl());
+    Claim answer = queue.claim(drone, now(), settings.leaseTtl());
+    metrics.claimAnswered(answer);
+    return answer;
   }
 
   public Report started(String drone, String packageId, long token) {
@@ -140,13 +157,22 @@ public final class SwarmService {
    * stored under its lease; otherwise refused with "artifacts not stored under this lease".
    */
   public Verdict complete(String drone, String packageId, long token, long durationMs, boolean claimNext, int artifacts) {
-    return queue.complete(
-        drone, packageId, token, now(), Math.max(0, durationMs), claimNext ? drone : "", settings.leaseTtl(), artifacts);
+    Verdict verdict =
+        queue.complete(
+            drone, packageId, token, now(), Math.max(0, durationMs), claimNext ? drone : "", settings.leaseTtl(), artifacts);
+    if (claimNext) {
+      metrics.claimAnswered(verdict.next());
+    }
+    return verdict;
   }
 
   /** The binary packages of a build were stored in the binhost: recorded, under its lease. */
   public Report recordArtifacts(String drone, String packageId, long token, List<Artifact> artifacts) {
-    return queue.recordArtifacts(drone, packageId, token, now(), artifacts);
+    Report report = queue.recordArtifacts(drone, packageId, token, now(), artifacts);
+    if (report instanceof Report.Accepted) {
+      metrics.artifactsStored(artifacts.size(), artifacts.stream().mapToLong(Artifact::size).sum());
+    }
+    return report;
   }
 
   /** Whether the lease is the drone's under this token (a check that renews it, as a heartbeat does). */
@@ -170,9 +196,19 @@ public final class SwarmService {
     if (why.length() > MAX_REASON_CHARS) {
       why = why.substring(0, MAX_REASON_CHARS) + "...";
     }
-    return queue.fail(
-        drone, packageId, token, now(), Math.max(0, durationMs), why, failureClass, settings.retry(),
-        settings.grounding(), ThreadLocalRandom.current().nextDouble(), claimNext ? drone : "", settings.leaseTtl());
+    Verdict verdict =
+        queue.fail(
+            drone, packageId, token, now(), Math.max(0, durationMs), why, failureClass, settings.retry(),
+            settings.grounding(), ThreadLocalRandom.current().nextDouble(), claimNext ? drone : "", settings.leaseTtl());
+    // "duplicate" (a verdict sent twice) and refusals judged nothing.
+    if (verdict.report() instanceof Report.Accepted accepted
+        && (accepted.outcome().equals("delayed") || accepted.outcome().equals("failed"))) {
+      metrics.failureJudged(failureClass, accepted.outcome().equals("delayed"));
+    }
+    if (claimNext) {
+      metrics.claimAnswered(verdict.next());
+    }
+    return verdict;
   }
 
   /** A drone gives a package back unbuilt (it is shutting down): queued again at once, no failure. */
@@ -306,6 +342,7 @@ public final class SwarmService {
   /** Requeues packages whose lease expired; safe on every coordinator at once. */
   public int reapExpiredLeases() {
     int reaped = queue.reapExpired(now(), REAP_BATCH, settings.maxLosses());
+    metrics.leasesExpired(reaped);
     if (reaped > 0) {
       workMayBeReady();
     }

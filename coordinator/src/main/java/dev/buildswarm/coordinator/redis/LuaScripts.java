@@ -1,5 +1,6 @@
 package dev.buildswarm.coordinator.redis;
 
+import dev.buildswarm.coordinator.queue.SwarmMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -14,7 +15,9 @@ import org.redisson.client.codec.StringCodec;
 
 /**
  * Loads the Lua scripts (each prefixed with {@code lua/lib.lua}) and runs them by SHA, loading again
- * when Redis answers NOSCRIPT (after a restart or SCRIPT FLUSH). Thread-safe.
+ * when Redis answers NOSCRIPT (after a restart or SCRIPT FLUSH). Each call's time, reload and
+ * round trip included, goes to {@link SwarmMetrics#scriptRan} under the script's file name.
+ * Thread-safe.
  */
 public final class LuaScripts {
 
@@ -45,13 +48,24 @@ public final class LuaScripts {
     Script(String file) {
       this.file = file;
     }
+
+    /** The script's name as its file says it, e.g. {@code append_log}. */
+    public String fileName() {
+      return file;
+    }
   }
 
   private final RScript script;
   private final Map<Script, String> source = new ConcurrentHashMap<>();
   private final Map<Script, String> sha = new ConcurrentHashMap<>();
+  private final SwarmMetrics metrics;
 
   public LuaScripts(RedissonClient redis) {
+    this(redis, SwarmMetrics.NONE);
+  }
+
+  public LuaScripts(RedissonClient redis, SwarmMetrics metrics) {
+    this.metrics = metrics;
     this.script = redis.getScript(StringCodec.INSTANCE);
     String lib = read("lib");
     for (Script s : Script.values()) {
@@ -83,6 +97,15 @@ public final class LuaScripts {
   }
 
   private <T> T eval(Script which, RScript.ReturnType type, List<Object> keys, Object... args) {
+    long began = System.nanoTime();
+    try {
+      return evalBySha(which, type, keys, args);
+    } finally {
+      metrics.scriptRan(which.file, System.nanoTime() - began);
+    }
+  }
+
+  private <T> T evalBySha(Script which, RScript.ReturnType type, List<Object> keys, Object... args) {
     String digest = sha.computeIfAbsent(which, s -> script.scriptLoad(source.get(s)));
     try {
       return script.evalSha(RScript.Mode.READ_WRITE, digest, type, keys, args);

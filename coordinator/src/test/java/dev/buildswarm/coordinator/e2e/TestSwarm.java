@@ -166,4 +166,13 @@ final class TestSwarm {
       Thread.sleep(25);
     }
   }
+
+  /** GET {@code url} as a monitoring probe would: a 10 s limit, the status and body whatever they are. */
+  static java.net.http.HttpResponse<String> get(String url) throws java.io.IOException, InterruptedException {
+    try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient()) {
+      return client.send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(java.time.Duration.ofSeconds(10)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+  }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,7 @@ public final class SnapshotFeed implements AutoCloseable {
   private final Supplier<SwarmSnapshot> reader;
   private final ObjectMapper json;
   private final ScheduledExecutorService timer;
+  private final DashboardMetrics metrics;
   private final List<Consumer<FeedUpdate>> subscribers = new CopyOnWriteArrayList<>();
   private volatile FeedUpdate latest;
   private ObjectNode latestTree; // confined to the timer thread
@@ -40,6 +42,12 @@ public final class SnapshotFeed implements AutoCloseable {
   private boolean failing; // confined to the timer thread
 
   public SnapshotFeed(Supplier<SwarmSnapshot> reader, ObjectMapper json, Duration interval) {
+    this(reader, json, interval, new DashboardMetrics());
+  }
+
+  /** As above, timing each read and sizing each snapshot into {@code metrics}. */
+  public SnapshotFeed(Supplier<SwarmSnapshot> reader, ObjectMapper json, Duration interval, DashboardMetrics metrics) {
+    this.metrics = metrics;
     this.reader = reader;
     this.json = json;
     this.latestTree = json.valueToTree(empty());
@@ -50,7 +58,9 @@ public final class SnapshotFeed implements AutoCloseable {
 
   private void tick() {
     try {
+      long began = System.nanoTime();
       SwarmSnapshot read = reader.get();
+      metrics.snapshotRead(System.nanoTime() - began);
       if (failing) {
         LOG.info("reading the swarm works again");
         failing = false;
@@ -63,6 +73,7 @@ public final class SnapshotFeed implements AutoCloseable {
         return;
       }
       FeedUpdate update = new FeedUpdate(seq, text(tree), text(delta));
+      metrics.snapshotMade(update.snapshotJson().getBytes(StandardCharsets.UTF_8).length);
       latestTree = tree;
       latest = update;
       lastPushMs = read.atMs();
@@ -70,6 +81,7 @@ public final class SnapshotFeed implements AutoCloseable {
         subscriber.accept(update);
       }
     } catch (RuntimeException e) {
+      metrics.readFailed();
       if (!failing) {
         LOG.warn("reading the swarm failed; pages go stale until it works again", e);
         failing = true;

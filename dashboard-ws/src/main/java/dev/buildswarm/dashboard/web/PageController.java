@@ -32,9 +32,4 @@ public class PageController {
   public HttpResponse<String> index() {
     return HttpResponse.ok(page).header("Cache-Control", "no-cache");
   }
-
-  @Get(uri = "/health", produces = MediaType.APPLICATION_JSON)
-  public String health() {
-    return "{\"status\":\"UP\"}";
-  }
 }

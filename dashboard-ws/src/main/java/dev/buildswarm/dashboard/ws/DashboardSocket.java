@@ -4,9 +4,11 @@ import dev.buildswarm.dashboard.DashboardMain;
 import io.micronaut.context.annotation.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.buildswarm.dashboard.feed.DashboardMetrics;
 import dev.buildswarm.dashboard.feed.SnapshotFeed;
 import io.micronaut.websocket.WebSocketBroadcaster;
 import io.micronaut.websocket.WebSocketSession;
+import io.micronaut.websocket.annotation.OnClose;
 import io.micronaut.websocket.annotation.OnMessage;
 import io.micronaut.websocket.annotation.OnOpen;
 import io.micronaut.websocket.annotation.ServerWebSocket;
@@ -24,29 +26,48 @@ import java.io.IOException;
  * </ol>
  *
  * Read-only: nothing a client sends here changes the swarm (operator actions are HTTP calls that
- * go through the coordinator's admin API). Thread-safe: holds no state; sends never read Redis.
+ * go through the coordinator's admin API). Thread-safe: holds no state of its own (the client count
+ * is in {@link DashboardMetrics}); sends never read Redis.
  */
 @Requires(env = DashboardMain.ENVIRONMENT)
 @ServerWebSocket("/ws")
 public class DashboardSocket {
   private final SnapshotFeed feed;
   private final ObjectMapper json;
+  private final DashboardMetrics metrics;
 
-  public DashboardSocket(WebSocketBroadcaster broadcaster, SnapshotFeed feed, ObjectMapper json) {
+  public DashboardSocket(
+      WebSocketBroadcaster broadcaster, SnapshotFeed feed, ObjectMapper json, DashboardMetrics metrics) {
     this.feed = feed;
     this.json = json;
-    feed.subscribe(update -> broadcaster.broadcastAsync(update.deltaJson()));
+    this.metrics = metrics;
+    feed.subscribe(
+        update -> {
+          broadcaster.broadcastAsync(update.deltaJson());
+          metrics.deltaBroadcast();
+        });
   }
 
   @OnOpen
   public void onOpen(WebSocketSession session) {
+    metrics.clientConnected();
+    sendSnapshot(session);
+  }
+
+  @OnClose
+  public void onClose(WebSocketSession session) {
+    metrics.clientLeft();
+  }
+
+  private void sendSnapshot(WebSocketSession session) {
     session.sendAsync(feed.latest().snapshotJson());
+    metrics.snapshotSent();
   }
 
   @OnMessage(maxPayloadLength = 1024)
   public void onMessage(String message, WebSocketSession session) {
     if (wantsSnapshot(message)) {
-      session.sendAsync(feed.latest().snapshotJson());
+      sendSnapshot(session);
     }
   }
 

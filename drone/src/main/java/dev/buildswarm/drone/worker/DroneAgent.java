@@ -27,6 +27,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -87,6 +88,7 @@ public final class DroneAgent implements AutoCloseable {
   private volatile long outOfTouchSince;
 
   private final BuildProcess.Watcher buildWatcher;
+  private final DroneMetrics metrics;
 
   public DroneAgent(DroneConfig config) {
     this(config, BuildProcess.Watcher.NONE);
@@ -99,6 +101,22 @@ public final class DroneAgent implements AutoCloseable {
     this.client = new CoordinatorClient(config.coordinator(), config.token(), config.tls());
     this.host = new HostFacts(config.pkgDir(), config.workDir());
     this.uploader = new ArtifactUploader(client::openUpload, Duration.ofMinutes(30));
+    this.metrics = new DroneMetrics(running::size, config.slots(), this::isRegistered);
+  }
+
+  /** This drone's meters, for its {@code /metrics}. */
+  public DroneMetrics metrics() {
+    return metrics;
+  }
+
+  /** Whether a coordinator has accepted this drone's registration on the session open now. */
+  public boolean isRegistered() {
+    return registered.getCount() == 0;
+  }
+
+  /** This drone's name and coordinator address, as configured. */
+  public DroneConfig config() {
+    return config;
   }
 
   /** The orders (grounded, draining) the coordinator last told this drone. */
@@ -160,6 +178,7 @@ public final class DroneAgent implements AutoCloseable {
       if (stopping) {
         return;
       }
+      metrics.reconnecting();
       // Exponential backoff with jitter (half to all of it), so a swarm of drones that lost one
       // coordinator does not come back in the same instant; a shutdown notice sets its own delay.
       long wait = reconnectAfterMs >= 0 ? reconnectAfterMs : backoff.toMillis();
@@ -350,6 +369,7 @@ public final class DroneAgent implements AutoCloseable {
       atom = Atom.parse(assignment.getAtom());
       argv = config.buildTemplate().argvFor(atom);
     } catch (IllegalArgumentException e) {
+      metrics.buildFinished(DroneMetrics.Result.FAILURE, null);
       finished(id, token, e.getMessage());
       return;
     }
@@ -419,6 +439,9 @@ public final class DroneAgent implements AutoCloseable {
       }
     }
     boolean success = result.succeeded() && uploadFailure == null;
+    metrics.buildFinished(
+        success ? DroneMetrics.Result.SUCCESS : abandoned ? DroneMetrics.Result.GIVEN_BACK : DroneMetrics.Result.FAILURE,
+        result.duration());
     BuildFinished verdict =
         BuildFinished.newBuilder()
             .setPackageId(id)
@@ -492,6 +515,7 @@ public final class DroneAgent implements AutoCloseable {
   private List<Artifact> upload(String id, long token, List<PkgdirSnapshot.Found> made)
       throws IOException, InterruptedException {
     List<Artifact> stored = uploader.upload(config.name(), id, token, made);
+    metrics.uploaded(stored.size(), stored.stream().mapToLong(Artifact::getSize).sum());
     LOG.info("uploaded {} binary packages of package {}: {}", stored.size(), id, stored.stream().map(Artifact::getName).toList());
     return stored;
   }
@@ -554,15 +578,15 @@ public final class DroneAgent implements AutoCloseable {
       if (lines.isEmpty()) {
         return;
       }
-      send(
-          DroneMessage.newBuilder()
-              .setLogChunk(
-                  LogChunk.newBuilder()
-                      .setPackageId(id)
-                      .setToken(token)
-                      .setSequence(sequence++)
-                      .setText(String.join("\n", lines) + "\n"))
-              .build());
+      String text = String.join("\n", lines) + "\n";
+      boolean sent =
+          send(
+              DroneMessage.newBuilder()
+                  .setLogChunk(LogChunk.newBuilder().setPackageId(id).setToken(token).setSequence(sequence++).setText(text))
+                  .build());
+      if (sent) {
+        metrics.logSent(text.getBytes(StandardCharsets.UTF_8).length);
+      }
       lines.clear();
     }
   }
