@@ -188,6 +188,8 @@ class SingleDroneIT {
     command.addAll(List.of(args));
     Path log = dir.resolve("drone-" + started.size() + ".log");
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    // The token from the environment, as a unit's EnvironmentFile would give it.
+    builder.environment().put("BUILDSWARM_DRONE_TOKEN", "single-drone-token-0123456789");
     builder.environment().putAll(environment);
     Process process = builder.start();
     started.add(process);

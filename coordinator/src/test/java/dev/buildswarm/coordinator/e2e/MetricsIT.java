@@ -54,7 +54,7 @@ class MetricsIT {
     DroneAgent drone =
         new DroneAgent(
             new DroneConfig(
-                "metered", "localhost", "localhost:" + TestSwarm.grpcPort(server), 2, 1, 1.0,
+                "metered", "localhost", "localhost:" + TestSwarm.grpcPort(server), TestSwarm.droneToken(), 2, 1, 1.0,
                 BuildTemplate.of(List.of(builder.toString(), "{atom}")), work, work.resolve("binpkgs"), "-j2",
                 Map.of("FAKE_EMERGE_SECONDS", "0.2"), Duration.ofMinutes(1), Duration.ofSeconds(2), "test", Map.of(),
                 Duration.ZERO, 8L << 20));
