@@ -159,6 +159,22 @@ class DashboardIT {
   }
 
   @Test
+  void aMessageOverTheWebSocketLimitClosesThatConnectionOnly() throws Exception {
+    try (FeedClient greedy = new FeedClient(server.getPort()); FeedClient other = new FeedClient(server.getPort())) {
+      greedy.next(10);
+      other.next(10);
+      greedy.send("{\"type\":\"resync\",\"pad\":\"" + "z".repeat(4096) + "\"}");
+      assertEquals(1009, greedy.closedWith(10), "closed as too big (RFC 6455 1009)");
+      other.send("{\"type\":\"resync\"}");
+      JsonNode answer;
+      do {
+        answer = other.next(10);
+      } while (!answer.get("type").asText().equals("snapshot"));
+      assertEquals("snapshot", answer.get("type").asText(), "the other page is still served");
+    }
+  }
+
+  @Test
   void manyReportsInASecondAreCoalescedIntoAFewDeltas() throws Exception {
     try (FeedClient feed = new FeedClient(server.getPort())) {
       feed.next(10);

@@ -15,6 +15,7 @@ final class FeedClient implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
   private final WebSocket socket;
+  private final java.util.concurrent.CompletableFuture<Integer> closedWith = new java.util.concurrent.CompletableFuture<>();
 
   FeedClient(int port) throws Exception {
     socket =
@@ -35,6 +36,17 @@ final class FeedClient implements AutoCloseable {
                     ws.request(1);
                     return null;
                   }
+
+                  @Override
+                  public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+                    closedWith.complete(statusCode);
+                    return null;
+                  }
+
+                  @Override
+                  public void onError(WebSocket ws, Throwable error) {
+                    closedWith.complete(-1);
+                  }
                 })
             .get(10, TimeUnit.SECONDS);
   }
@@ -46,6 +58,11 @@ final class FeedClient implements AutoCloseable {
       throw new AssertionError("no message from /ws within " + seconds + " s");
     }
     return JSON.readTree(text);
+  }
+
+  /** The close code the server ended the connection with (-1: an error), waiting up to {@code seconds}. */
+  int closedWith(int seconds) throws Exception {
+    return closedWith.get(seconds, TimeUnit.SECONDS);
   }
 
   void send(String text) throws Exception {

@@ -61,6 +61,10 @@ final class QueueImport implements Callable<Integer> {
   @Option(names = "--priority", defaultValue = "0", description = "Priority of every package without its own (default ${DEFAULT-VALUE}).")
   int priority;
 
+  /** Larger files are refused before they are read: split them. */
+  static final long MAX_IMPORT_BYTES = 64L * 1024 * 1024;
+  static final int MAX_IMPORT_PACKAGES = 250_000;
+
   /** One package to send: its atom, what it waits for, its own priority if any. */
   private record Item(String atom, List<String> after, Integer priority) {}
 
@@ -70,9 +74,19 @@ final class QueueImport implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     String text;
     try {
+      if (!file.equals("-") && Files.size(Path.of(file)) > MAX_IMPORT_BYTES) {
+        err.println("swarm: " + file + " is " + Files.size(Path.of(file)) + " bytes; the import limit is "
+            + MAX_IMPORT_BYTES / (1024 * 1024) + " MiB (split it into several imports); nothing queued");
+        return SwarmCli.EXIT_BAD_INPUT;
+      }
       text = file.equals("-") ? read(System.in) : Files.readString(Path.of(file), StandardCharsets.UTF_8);
     } catch (IOException e) {
       err.println("swarm: cannot read " + file + ": " + e.getMessage());
+      return SwarmCli.EXIT_BAD_INPUT;
+    }
+    if (text == null) {
+      err.println("swarm: standard input is over the import limit of " + MAX_IMPORT_BYTES / (1024 * 1024)
+          + " MiB (split it into several imports); nothing queued");
       return SwarmCli.EXIT_BAD_INPUT;
     }
     List<Item> items = new ArrayList<>();
@@ -105,11 +119,18 @@ final class QueueImport implements Callable<Integer> {
       err.println("swarm: no packages in " + file);
       return SwarmCli.EXIT_BAD_INPUT;
     }
+    if (items.size() > MAX_IMPORT_PACKAGES) {
+      err.println("swarm: " + file + " holds " + items.size() + " packages; the import limit is " + MAX_IMPORT_PACKAGES
+          + " (split it into several imports); nothing queued");
+      return SwarmCli.EXIT_BAD_INPUT;
+    }
     return send(items, out, err);
   }
 
+  /** Standard input, or null when it holds more than the import limit. */
   private static String read(InputStream in) throws IOException {
-    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    byte[] bytes = in.readNBytes((int) MAX_IMPORT_BYTES + 1);
+    return bytes.length > MAX_IMPORT_BYTES ? null : new String(bytes, StandardCharsets.UTF_8);
   }
 
   private static String detect(String text) {

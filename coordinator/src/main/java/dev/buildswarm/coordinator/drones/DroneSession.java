@@ -10,6 +10,7 @@ import dev.buildswarm.coordinator.domain.Verdict;
 import dev.buildswarm.coordinator.queue.BucketUpdate;
 import dev.buildswarm.coordinator.queue.SwarmService;
 import dev.buildswarm.redis.DroneBucket;
+import dev.buildswarm.coordinator.domain.LogRate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,6 +40,7 @@ public final class DroneSession {
   private final Clock clock;
   private final String sessionId = UUID.randomUUID().toString();
   private final Map<String, Leased> running = new ConcurrentHashMap<>();
+  private final LogRate logRate;
   private volatile boolean closed;
   /** The drone said it is shutting down: claim nothing more for it. */
   private volatile boolean stopping;
@@ -63,6 +65,7 @@ public final class DroneSession {
     this.wake = wake;
     this.coordinatorId = coordinatorId;
     this.clock = clock;
+    this.logRate = LogRate.standard(clock.millis());
   }
 
   public DroneRegistration drone() {
@@ -155,7 +158,10 @@ public final class DroneSession {
   }
 
   public void logChunk(String packageId, long token, String text) {
-    service.appendLog(drone.name(), packageId, token, text);
+    String admitted = logRate.admit(text, clock.millis());
+    if (admitted != null) {
+      service.appendLog(drone.name(), packageId, token, admitted);
+    }
   }
 
   /** Applies a verdict. Returns normally once it is stored (or refused for good): safe to acknowledge. */

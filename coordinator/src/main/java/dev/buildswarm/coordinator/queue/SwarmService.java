@@ -38,6 +38,7 @@ public final class SwarmService {
   /** Bounds the score arithmetic in the queue (priority times 10^10 must stay an exact double). */
   public static final int MAX_PRIORITY = 100_000;
   public static final int MAX_ATOMS_PER_ENQUEUE = 10_000;
+  public static final int MAX_DEPENDENCIES_PER_ATOM = 1_000;
   public static final int MAX_LOG_CHUNK_CHARS = 64 * 1024;
   public static final int MAX_REASON_CHARS = 4096;
   private static final int REAP_BATCH = 500;
@@ -112,6 +113,11 @@ public final class SwarmService {
     }
     List<QueuedAtom> parsed = new ArrayList<>(items.size());
     for (EnqueueItem item : items) {
+      if (item.after().size() > MAX_DEPENDENCIES_PER_ATOM) {
+        throw new IllegalArgumentException(
+            clipped(item.atom()) + " waits for " + item.after().size() + " packages; the limit is " + MAX_DEPENDENCIES_PER_ATOM
+                + " dependencies per atom");
+      }
       List<Atom> after = new ArrayList<>(item.after().size());
       for (String dep : item.after()) {
         after.add(Atom.parse(dep));
@@ -128,6 +134,11 @@ public final class SwarmService {
       workMayBeReady();
     }
     return outcomes;
+  }
+
+  /** Input named in an error, at most 100 characters of it. */
+  private static String clipped(String input) {
+    return input.length() <= 100 ? input : input.substring(0, 100) + "...";
   }
 
   public Claim claim(String drone) {

@@ -225,6 +225,27 @@ class DroneSessionIT {
   }
 
   @Test
+  void aDroneFloodingItsLogIsCutToTheLimitAndKeepsBuilding() throws Exception {
+    service.enqueue(List.of("=app-misc/noisy-1"), 0);
+    BlackHoleLink link = new BlackHoleLink();
+    DroneSession session = session("d1", 1, link, "c1");
+    await("the package is assigned", () -> link.assigned.size() == 1);
+    Claim.Claimed claimed = link.assigned.get(0);
+    String chunk = "y".repeat(64 * 1024 - 1) + "\n";
+    for (int i = 0; i < 200; i++) { // 12.8 MiB in no time at all (the test's clock stands still)
+      session.logChunk(claimed.packageId(), claimed.token(), chunk);
+    }
+    nowMs.addAndGet(1_000);
+    session.logChunk(claimed.packageId(), claimed.token(), "the end\n");
+    String log = String.join("", service.log(claimed.packageId(), 0, 0).chunks());
+    assertTrue(log.contains("bytes of build output dropped: over the coordinator's log limit of 512 KiB/s per drone"));
+    assertTrue(log.endsWith("the end\n"));
+    session.buildFinished(new BuildReport(claimed.packageId(), claimed.token(), true, 10, "", false, null));
+    assertEquals(1L, service.status().packagesByState().get("done"), "the session goes on");
+    session.close();
+  }
+
+  @Test
   void buildCountersSurviveReconnects() throws Exception {
     for (int session = 0; session < 2; session++) {
       BlackHoleLink link = new BlackHoleLink();
