@@ -135,12 +135,19 @@ public final class DroneSession {
    * never reached it (or its verdict was lost); its lease is released so its slot and the package
    * are not stranded.
    */
-  public void heartbeat(Map<String, Long> runningTokens, DroneVitals vitals) {
+  /**
+   * Renews the leases of the builds the drone says it runs; returns those renewed (package id to
+   * token), which the drone is told: a build it does not hear renewed for too long, it stops.
+   */
+  public Map<String, Long> heartbeat(Map<String, Long> runningTokens, DroneVitals vitals) {
+    Map<String, Long> renewed = new java.util.LinkedHashMap<>();
     runningTokens.forEach(
         (packageId, token) -> {
           Report report = service.renew(drone.name(), packageId, token);
           if (report instanceof Report.Refused refused) {
             refuse(packageId, token, refused.reason());
+          } else {
+            renewed.put(packageId, token);
           }
         });
     long graceMs = service.settings().heartbeatInterval().multipliedBy(2).toMillis();
@@ -155,6 +162,7 @@ public final class DroneSession {
       }
     }
     writeBucket(false, 0, 0, vitals);
+    return renewed;
   }
 
   public void logChunk(String packageId, long token, String text) {

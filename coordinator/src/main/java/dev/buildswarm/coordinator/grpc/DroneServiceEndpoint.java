@@ -21,6 +21,7 @@ import dev.buildswarm.proto.v1.DroneMessage;
 import dev.buildswarm.proto.v1.DroneServiceGrpc;
 import dev.buildswarm.proto.v1.FinishedAck;
 import dev.buildswarm.proto.v1.Heartbeat;
+import dev.buildswarm.proto.v1.LeasesRenewed;
 import dev.buildswarm.proto.v1.Register;
 import dev.buildswarm.proto.v1.Registered;
 import dev.buildswarm.proto.v1.RunningBuild;
@@ -204,9 +205,13 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
               running.put(build.getPackageId(), build.getToken());
             }
             Heartbeat beat = message.getHeartbeat();
-            session.heartbeat(
-                running,
-                new DroneVitals(beat.getLoadAverage(), beat.getFreeDiskBytes(), beat.getMemoryAvailableBytes()));
+            Map<String, Long> renewed =
+                session.heartbeat(
+                    running,
+                    new DroneVitals(beat.getLoadAverage(), beat.getFreeDiskBytes(), beat.getMemoryAvailableBytes()));
+            LeasesRenewed.Builder answer = LeasesRenewed.newBuilder().setHeartbeatSentAtNanos(beat.getSentAtNanos());
+            renewed.forEach((id, token) -> answer.addBuilds(RunningBuild.newBuilder().setPackageId(id).setToken(token)));
+            link.send(CoordinatorMessage.newBuilder().setRenewed(answer).build());
           }
           case BUILD_STARTED ->
               session.buildStarted(message.getBuildStarted().getPackageId(), message.getBuildStarted().getToken());

@@ -82,10 +82,18 @@ public final class DroneAgent implements AutoCloseable {
   private final HostFacts host;
   private final ArtifactUploader uploader;
 
-  private record RunningBuildState(String packageId, long token, BuildProcess process, AtomicBoolean leaseLost) {}
+  /**
+   * A build this drone runs. {@code renewedAtNanos}: when the drone sent the last heartbeat whose
+   * answer said this lease was renewed (or when the build was assigned), on System.nanoTime().
+   */
+  private record RunningBuildState(
+      String packageId, long token, BuildProcess process, AtomicBoolean leaseLost, java.util.concurrent.atomic.AtomicLong renewedAtNanos) {}
 
   /** System.nanoTime() when this drone lost its session (0 while registered or before the first). */
   private volatile long outOfTouchSince;
+
+  /** Set once a coordinator answered a heartbeat with the leases it renewed (see leaseWatch). */
+  private volatile boolean coordinatorRenews;
 
   private final BuildProcess.Watcher buildWatcher;
   private final DroneMetrics metrics;
@@ -127,6 +135,40 @@ public final class DroneAgent implements AutoCloseable {
   /** Starts the session loop; returns at once. */
   public void start() {
     sessionLoop = Thread.ofVirtual().name("drone-session").start(this::sessionLoop);
+    Thread.ofVirtual().name("drone-lease-watch").start(this::leaseWatch);
+  }
+
+  /**
+   * Stops every build whose lease this drone has not seen renewed for half a lease TTL: the
+   * coordinator may be unreachable behind a connection that has not failed yet (a black-holed
+   * network keeps a TCP stream "open" for a minute), and at a full TTL the package is requeued and
+   * may start on another drone. Half the TTL leaves the other half for the build to end (keep
+   * --kill-grace below it). Only once the coordinator has answered a heartbeat with LeasesRenewed:
+   * an older coordinator never does.
+   */
+  private void leaseWatch() {
+    while (!stopping) {
+      try {
+        Thread.sleep(Math.max(50, Math.min(1_000, leaseTtlMs / 10)));
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (!coordinatorRenews) {
+        continue;
+      }
+      long limitNanos = leaseTtlMs * 1_000_000 / 2;
+      long now = System.nanoTime();
+      for (RunningBuildState build : running.values()) {
+        long silentNanos = now - build.renewedAtNanos().get();
+        if (silentNanos > limitNanos && build.leaseLost().compareAndSet(false, true)) {
+          LOG.warn(
+              "the lease of package {} has not been renewed for {} ms (half the lease TTL of {} s): stopping its build"
+                  + " before the coordinator can hand it to another drone",
+              build.packageId(), silentNanos / 1_000_000, leaseTtlMs / 1000);
+          build.process().cancel();
+        }
+      }
+    }
   }
 
   /** Waits until the coordinator has accepted this drone's registration. */
@@ -239,7 +281,8 @@ public final class DroneAgent implements AutoCloseable {
             Heartbeat.newBuilder()
                 .setLoadAverage(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage())
                 .setFreeDiskBytes(host.freeDiskBytes())
-                .setMemoryAvailableBytes(host.memoryAvailableBytes());
+                .setMemoryAvailableBytes(host.memoryAvailableBytes())
+                .setSentAtNanos(System.nanoTime());
         for (RunningBuildState build : running.values()) {
           beat.addRunning(
               RunningBuild.newBuilder().setPackageId(build.packageId()).setToken(build.token()));
@@ -305,6 +348,16 @@ public final class DroneAgent implements AutoCloseable {
           Thread.ofVirtual()
               .name("build-" + assignment.getPackageId())
               .start(() -> build(assignment));
+        }
+        case RENEWED -> {
+          coordinatorRenews = true;
+          long sentAt = message.getRenewed().getHeartbeatSentAtNanos();
+          for (RunningBuild renewed : message.getRenewed().getBuildsList()) {
+            RunningBuildState build = running.get(renewed.getPackageId());
+            if (build != null && build.token() == renewed.getToken()) {
+              build.renewedAtNanos().accumulateAndGet(sentAt, Math::max);
+            }
+          }
         }
         case FINISHED_ACK ->
             outbox.remove(verdictKey(message.getFinishedAck().getPackageId(), message.getFinishedAck().getToken()));
@@ -384,7 +437,7 @@ public final class DroneAgent implements AutoCloseable {
             new BuildRequest(argv, env, config.workDir(), config.buildTimeout(), config.silenceTimeout()),
             config.killGrace(),
             buildWatcher);
-    RunningBuildState state = new RunningBuildState(id, token, process, new AtomicBoolean());
+    RunningBuildState state = new RunningBuildState(id, token, process, new AtomicBoolean(), new java.util.concurrent.atomic.AtomicLong(System.nanoTime()));
     running.put(id, state);
     if (stopping) {
       // close() may have walked the running builds just before this one was added.
