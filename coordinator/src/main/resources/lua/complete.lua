@@ -55,6 +55,35 @@ for i = 0, n - 1 do
 end
 B.now = tostring(latest)
 
+-- Read before applying anything, with one command for all where Redis has one: each package's
+-- record (check_lease), the history of their names, and whether any of them has dependents.
+B.pre, B.hist_old = {}, {}
+local dependents, names = {}, {}
+for i = 0, n - 1 do
+  local id = ARGV[3 + 8 * i]
+  if B.pre[id] == nil then
+    B.pre[id] = lease_record(id)
+    dependents[#dependents + 1] = dependents_key(id)
+    local key = B.pre[id][5]
+    if key and B.hist_old[key] == nil then
+      B.hist_old[key] = false
+      names[#names + 1] = key
+    end
+  end
+end
+if #names > 0 then
+  local means = redis.call('HMGET', P.history, unpack(names))
+  for i, key in ipairs(names) do
+    B.hist_old[key] = means[i]
+  end
+end
+if #dependents > 0 and redis.call('EXISTS', unpack(dependents)) == 0 then
+  B.no_dependents = {}
+  for i = 0, n - 1 do
+    B.no_dependents[ARGV[3 + 8 * i]] = true
+  end
+end
+
 local out = {}
 for i = 0, n - 1 do
   local a = 3 + 8 * i

@@ -140,9 +140,22 @@ end
 -- Returns the package's state, atom and key, and nil when the report may be applied, 'duplicate'
 -- when it is a verdict sent again for a lease that already ended that way (answered as applied,
 -- changing nothing: the first verdict stands), or else the reason it is refused (also recorded).
+local LEASE_FIELDS = {'state', 'owner', 'token', 'atom', 'key', 'verdict', 'attempt', 'expected_ms'}
+
+local function lease_record(id)
+  return redis.call('HMGET', pkg_key(id), unpack(LEASE_FIELDS))
+end
+
+-- A package's record as a batch read it before applying anything; dropped once the batch writes
+-- to the package, so that what is read after that is read afresh.
+local function batch_touch(id)
+  if B and B.pre then
+    B.pre[id] = nil
+  end
+end
+
 local function check_lease(id, drone, token, now, report)
-  local rec = redis.call('HMGET', pkg_key(id), 'state', 'owner', 'token', 'atom', 'key', 'verdict', 'attempt',
-    'expected_ms')
+  local rec = B and B.pre and B.pre[id] or lease_record(id)
   local state, owner, current = rec[1], rec[2], rec[3]
   local lease = {state = state, atom = rec[4], key = rec[5], attempt = rec[7], expected = rec[8] or '0'}
   -- Only the very verdict that was applied, under the same token, counts as sent again.
@@ -187,6 +200,8 @@ local function record_duration(key, duration_ms)
   local old
   if B and B.hist[key] then
     old = B.hist[key]
+  elseif B and B.hist_old and B.hist_old[key] ~= nil then
+    old = tonumber(B.hist_old[key])
   else
     old = tonumber(redis.call('HGET', P.history, key))
   end
@@ -207,6 +222,7 @@ end
 -- Into the ready index, in its place (priority, expected duration, queue order).
 local function to_queued(id, from_state, now)
   local pk = pkg_key(id)
+  batch_touch(id)
   redis.call('HSET', pk, 'state', 'queued', 'owner', '', 'token', '', 'lease_until', '',
     'ready_at', '', 'updated_ms', now)
   unindex(id, from_state)
@@ -240,6 +256,7 @@ local function to_terminal(id, from_state, state, now, reason, atom, extra, expe
   for _, v in ipairs(extra or {}) do
     fields[#fields + 1] = v
   end
+  batch_touch(id)
   redis.call('HSET', pk, unpack(fields))
   unindex(id, from_state)
   open_work(id, -1, expected)
@@ -256,7 +273,7 @@ local function to_terminal(id, from_state, state, now, reason, atom, extra, expe
   count(from_state, state)
 
   if state == 'done' then
-    if redis.call('EXISTS', dependents_key(id)) == 0 then
+    if (B and B.no_dependents and B.no_dependents[id]) or redis.call('EXISTS', dependents_key(id)) == 0 then
       return
     end
     for _, d in ipairs(redis.call('SMEMBERS', dependents_key(id))) do
@@ -484,6 +501,7 @@ local function claim_for(drone, now, ttl)
     local id = id_of(chosen)
     if rec[2] == 'queued' then
       local pk = pkg_key(id)
+      batch_touch(id)
       local token = next_token()
       local attempt = (tonumber(rec[4]) or 0) + 1
       local until_ms = tonumber(now) + ttl
