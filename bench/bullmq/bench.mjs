@@ -20,6 +20,7 @@ async function round(count) {
   }
   let done = 0;
   let start;
+  let cpuStart;
   const worker = await new Promise((resolve) => {
     const w = new Worker(name, async () => {}, { connection, concurrency: workers, autorun: false });
     w.on("completed", () => {
@@ -29,15 +30,21 @@ async function round(count) {
       }
     });
     start = process.hrtime.bigint();
+    cpuStart = process.cpuUsage();
     w.run();
   });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMicros = cpu.user + cpu.system;
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  return { done, seconds };
+  return { done, seconds, cpuMicros };
 }
 
 await round(Math.max(5000, Math.floor(jobs / 2)));
-const { done, seconds } = await round(jobs);
-console.log(`bullmq workers=${workers} jobs=${done} seconds=${seconds.toFixed(3)} per_second=${Math.round(done / seconds)}`);
+const { done, seconds, cpuMicros } = await round(jobs);
+console.log(
+  `bullmq workers=${workers} jobs=${done} seconds=${seconds.toFixed(3)} ` +
+    `client_cpu_us_per_job=${(cpuMicros / done).toFixed(1)} per_second=${Math.round(done / seconds)}`,
+);

@@ -1,28 +1,102 @@
--- The build succeeded: -> done (terminal; leaves every index; releases dependents). Records the
--- duration in the package name's history. With a next drone, claims its next package in the
--- same step.
--- KEYS: 1 package (routing)
--- ARGV: 1 prefix, 2 id, 3 drone, 4 token, 5 now ms, 6 duration ms, 7 drone to claim for next
---       ('' for none), 8 lease ttl ms, 9 artifacts the drone uploaded for it (a count; they must
---       have been stored under this lease)
--- Returns {1, 'done', [claim reply]} or {-1, reason}.
+-- Successful builds, one or more drones' verdicts in one call (group commit: the coordinator
+-- sends together the verdicts that arrived while its previous call ran; see GroupCommit.java).
+-- Each verdict is applied exactly as if it came alone, in the order given: the build -> done
+-- (terminal; leaves every index; releases dependents), its duration recorded in the package
+-- name's history, and with a next drone, that drone's next package claimed in the same step.
+-- Writes many verdicts make to one key are sent once, at the end (B in lib.lua).
+-- KEYS: 1 any key of the swarm (routing)
+-- ARGV: 1 prefix, 2 number of verdicts N, then 8 per verdict: id, drone, token, now ms,
+--       duration ms, drone to claim for next ('' for none), lease ttl ms, artifacts the drone
+--       uploaded for it (a count; they must have been stored under this lease)
+-- Returns, for each verdict in order, the length of its reply and then the reply: {1, 'done',
+-- [claim reply]}, {1, 'duplicate'}, {-1, reason}, or {-2, error} when applying it raised one.
 init(ARGV[1])
-local id, drone, token, now, duration = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
-local verdict, lease = check_lease(id, drone, token, now, 'complete')
-if verdict == 'duplicate' then
-  return {1, 'duplicate'}
-elseif verdict then
-  return {-1, verdict}
+local n = tonumber(ARGV[2])
+
+local function complete_one(id, drone, token, now, duration, next_drone, ttl, artifacts)
+  local verdict, lease = check_lease(id, drone, token, now, 'complete')
+  if verdict == 'duplicate' then
+    return {1, 'duplicate'}
+  elseif verdict then
+    return {-1, verdict}
+  end
+  if tonumber(artifacts) > 0 and redis.call('HGET', pkg_key(id), 'artifacts_token') ~= token then
+    return {-1, 'artifacts not stored under this lease'}
+  end
+  B.built[#B.built + 1] = lease.atom
+  B.built[#B.built + 1] = id
+  -- A success on the drone: its failures since were not the host's fault in a row.
+  local d = drone_fields(drone)
+  if d.streak then
+    redis.call('HSET', drone_key(drone), 'drone_failure_streak', '0', 'failure_streak', '0')
+    d.streak = false
+  end
+  record_duration(lease.key, duration)
+  to_terminal(id, lease.state, 'done', now, nil, lease.atom,
+    {'duration_ms', tostring(duration), 'verdict', 'complete:' .. drone .. ':' .. token}, lease.expected)
+  event(now, {'type', 'done', 'id', id, 'atom', lease.atom, 'drone', drone, 'token', token,
+    'duration_ms', tostring(duration)})
+  local reply = reply_then_claim('done', next_drone, now, ttl)
+  if next_drone ~= '' then
+    B.claims_left = B.claims_left - 1
+  end
+  return reply
 end
-if tonumber(ARGV[9] or '0') > 0 and redis.call('HGET', pkg_key(id), 'artifacts_token') ~= token then
-  return {-1, 'artifacts not stored under this lease'}
+
+batch_begin()
+local latest = 0
+B.claims_left = 0
+for i = 0, n - 1 do
+  local a = 3 + 8 * i
+  latest = math.max(latest, tonumber(ARGV[a + 3]))
+  if ARGV[a + 5] ~= '' then
+    B.claims_left = B.claims_left + 1
+  end
 end
-redis.call('HSET', pkg_key(id), 'duration_ms', duration, 'verdict', 'complete:' .. drone .. ':' .. token)
-redis.call('HSET', P.built, lease.atom, id)
--- A success on the drone: its failures since were not the host's fault in a row.
-redis.call('HSET', drone_key(drone), 'drone_failure_streak', '0', 'failure_streak', '0')
-record_duration(lease.key, duration)
-to_terminal(id, lease.state, 'done', now, nil, lease.atom)
-event(now, {'type', 'done', 'id', id, 'atom', lease.atom, 'drone', drone, 'token', token,
-  'duration_ms', duration})
-return reply_then_claim('done', ARGV[7], now, tonumber(ARGV[8]))
+B.now = tostring(latest)
+
+-- Read before applying anything, with one command for all where Redis has one: each package's
+-- record (check_lease), the history of their names, and whether any of them has dependents.
+B.pre, B.hist_old = {}, {}
+local dependents, names = {}, {}
+for i = 0, n - 1 do
+  local id = ARGV[3 + 8 * i]
+  if B.pre[id] == nil then
+    B.pre[id] = lease_record(id)
+    dependents[#dependents + 1] = dependents_key(id)
+    local key = B.pre[id][5]
+    if key and B.hist_old[key] == nil then
+      B.hist_old[key] = false
+      names[#names + 1] = key
+    end
+  end
+end
+if #names > 0 then
+  local means = redis.call('HMGET', P.history, unpack(names))
+  for i, key in ipairs(names) do
+    B.hist_old[key] = means[i]
+  end
+end
+if #dependents > 0 and redis.call('EXISTS', unpack(dependents)) == 0 then
+  B.no_dependents = {}
+  for i = 0, n - 1 do
+    B.no_dependents[ARGV[3 + 8 * i]] = true
+  end
+end
+
+local out = {}
+for i = 0, n - 1 do
+  local a = 3 + 8 * i
+  local ok, reply = pcall(complete_one, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]),
+    ARGV[a + 5], tonumber(ARGV[a + 6]), ARGV[a + 7])
+  if not ok then
+    -- What it wrote before the error stands, as for any script; the other verdicts are applied.
+    reply = {-2, type(reply) == 'table' and tostring(reply.err) or tostring(reply)}
+  end
+  out[#out + 1] = #reply
+  for _, v in ipairs(reply) do
+    out[#out + 1] = v
+  end
+end
+batch_end()
+return out

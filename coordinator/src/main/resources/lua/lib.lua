@@ -39,16 +39,89 @@ local function id_of(m) return tostring(tonumber(m)) end
 
 local TERMINAL = {done = true, failed = true, cancelled = true}
 
+-- Group commit (complete.lua applies several drones' verdicts in one call): writes that many
+-- verdicts of one call make to the same key are put off to the end of the call and sent as one
+-- command each (state counts, the lease and ready indexes, the terminal sets, the active and built
+-- atoms, history, the fence). Nothing in that call reads them back before the end except through
+-- this table. nil outside such a call: every write is then made at once.
+local B = nil
+
+local function batch_begin()
+  B = {counts = {}, leases = {}, ready_rm = {}, terminal = {}, active_rm = {}, built = {},
+    hist = {}, hist_n = {}, hist_keys = {}, open = 0, drones = {}}
+end
+
+-- Members taken from the ready index in this call, removed now: before the index is read afresh.
+local function batch_flush_ready()
+  if #B.ready_rm > 0 then
+    redis.call('ZREM', P.ready, unpack(B.ready_rm))
+    B.ready_rm = {}
+  end
+  B.ready = nil
+end
+
+local function batch_end()
+  local b = B
+  batch_flush_ready()
+  B = nil
+  local rm, add = {}, {}
+  for id, until_ms in pairs(b.leases) do
+    if until_ms then
+      add[#add + 1] = until_ms
+      add[#add + 1] = id
+    else
+      rm[#rm + 1] = id
+    end
+  end
+  if #rm > 0 then redis.call('ZREM', P.leases, unpack(rm)) end
+  if #add > 0 then redis.call('ZADD', P.leases, unpack(add)) end
+  for state, delta in pairs(b.counts) do
+    if delta ~= 0 then redis.call('HINCRBY', P.counts, state, tostring(delta)) end
+  end
+  for state, ids in pairs(b.terminal) do
+    redis.call('SADD', terminal_key(state), unpack(ids))
+  end
+  if #b.active_rm > 0 then redis.call('HDEL', P.active, unpack(b.active_rm)) end
+  if #b.built > 0 then redis.call('HSET', P.built, unpack(b.built)) end
+  if #b.hist_keys > 0 then
+    local means, ns = {}, {}
+    local old_n = redis.call('HMGET', P.history_n, unpack(b.hist_keys))
+    for i, key in ipairs(b.hist_keys) do
+      means[#means + 1] = key
+      means[#means + 1] = tostring(b.hist[key])
+      ns[#ns + 1] = key
+      ns[#ns + 1] = tostring((tonumber(old_n[i]) or 0) + b.hist_n[key])
+    end
+    redis.call('HSET', P.history, unpack(means))
+    redis.call('HSET', P.history_n, unpack(ns))
+  end
+  if b.open ~= 0 then redis.call('INCRBY', P.prefix .. 'open_expected_ms', tostring(b.open)) end
+  if b.fence then redis.call('SET', P.fence, tostring(b.fence)) end
+end
+
 -- The expected build time of every package that has not ended, summed, for the ETA: added when a
 -- package is queued or retried, taken away when it ends (sign 1 or -1).
-local function open_work(id, sign)
-  local expected = tonumber(redis.call('HGET', pkg_key(id), 'expected_ms') or '0')
-  if expected > 0 then
+local function open_work(id, sign, expected)
+  expected = tonumber(expected or redis.call('HGET', pkg_key(id), 'expected_ms') or '0') or 0
+  if expected <= 0 then
+    return
+  elseif B then
+    B.open = B.open + sign * expected
+  else
     redis.call('INCRBY', P.prefix .. 'open_expected_ms', sign * expected)
   end
 end
 
 local function count(from_state, to_state)
+  if B then
+    if from_state and from_state ~= '' then
+      B.counts[from_state] = (B.counts[from_state] or 0) - 1
+    end
+    if to_state and to_state ~= '' then
+      B.counts[to_state] = (B.counts[to_state] or 0) + 1
+    end
+    return
+  end
   -- Increments as strings: a Lua number passed to redis.call is formatted with sprintf each time.
   if from_state and from_state ~= '' then
     redis.call('HINCRBY', P.counts, from_state, '-1')
@@ -67,10 +140,24 @@ end
 -- Returns the package's state, atom and key, and nil when the report may be applied, 'duplicate'
 -- when it is a verdict sent again for a lease that already ended that way (answered as applied,
 -- changing nothing: the first verdict stands), or else the reason it is refused (also recorded).
+local LEASE_FIELDS = {'state', 'owner', 'token', 'atom', 'key', 'verdict', 'attempt', 'expected_ms'}
+
+local function lease_record(id)
+  return redis.call('HMGET', pkg_key(id), unpack(LEASE_FIELDS))
+end
+
+-- A package's record as a batch read it before applying anything; dropped once the batch writes
+-- to the package, so that what is read after that is read afresh.
+local function batch_touch(id)
+  if B and B.pre then
+    B.pre[id] = nil
+  end
+end
+
 local function check_lease(id, drone, token, now, report)
-  local rec = redis.call('HMGET', pkg_key(id), 'state', 'owner', 'token', 'atom', 'key', 'verdict', 'attempt')
+  local rec = B and B.pre and B.pre[id] or lease_record(id)
   local state, owner, current = rec[1], rec[2], rec[3]
-  local lease = {state = state, atom = rec[4], key = rec[5], attempt = rec[7]}
+  local lease = {state = state, atom = rec[4], key = rec[5], attempt = rec[7], expected = rec[8] or '0'}
   -- Only the very verdict that was applied, under the same token, counts as sent again.
   if rec[6] == report .. ':' .. drone .. ':' .. token then
     return 'duplicate', lease
@@ -97,7 +184,11 @@ local function unindex(id, state)
   if state == 'queued' then
     redis.call('ZREM', P.ready, member(id))
   elseif state == 'claimed' or state == 'building' then
-    redis.call('ZREM', P.leases, id)
+    if B then
+      B.leases[id] = false
+    else
+      redis.call('ZREM', P.leases, id)
+    end
   elseif state == 'delayed' then
     redis.call('ZREM', P.delayed, id)
   end
@@ -106,8 +197,24 @@ end
 -- Learns how long a package name takes: an exponentially weighted mean, 0.7 old + 0.3 new, so
 -- recent builds count most but one odd build does not swing it.
 local function record_duration(key, duration_ms)
-  local old = tonumber(redis.call('HGET', P.history, key))
+  local old
+  if B and B.hist[key] then
+    old = B.hist[key]
+  elseif B and B.hist_old and B.hist_old[key] ~= nil then
+    old = tonumber(B.hist_old[key])
+  else
+    old = tonumber(redis.call('HGET', P.history, key))
+  end
   local mean = old and math.floor(old * 0.7 + duration_ms * 0.3 + 0.5) or duration_ms
+  if B then
+    if not B.hist_n[key] then
+      B.hist_keys[#B.hist_keys + 1] = key
+      B.hist_n[key] = 0
+    end
+    B.hist[key] = mean
+    B.hist_n[key] = B.hist_n[key] + 1
+    return
+  end
   redis.call('HSET', P.history, key, mean)
   redis.call('HINCRBY', P.history_n, key, 1)
 end
@@ -115,9 +222,14 @@ end
 -- Into the ready index, in its place (priority, expected duration, queue order).
 local function to_queued(id, from_state, now)
   local pk = pkg_key(id)
+  batch_touch(id)
   redis.call('HSET', pk, 'state', 'queued', 'owner', '', 'token', '', 'lease_until', '',
     'ready_at', '', 'updated_ms', now)
   unindex(id, from_state)
+  if B then
+    -- The ready index changes under the candidates this call has read: read it afresh.
+    batch_flush_ready()
+  end
   redis.call('ZADD', P.ready, redis.call('HGET', pk, 'score'), member(id))
   count(from_state, 'queued')
 end
@@ -131,25 +243,37 @@ end
 
 -- Sets a terminal state and leaves every index. Dependents follow: released when the package is
 -- done (if it was their last unfinished dependency), failed with a reason naming it otherwise.
-local function to_terminal(id, from_state, state, now, reason, atom)
+-- extra: more field/value pairs for the package's record, written in the same HSET; expected:
+-- its expected_ms when the caller has read it already.
+local function to_terminal(id, from_state, state, now, reason, atom, extra, expected)
   local pk = pkg_key(id)
   atom = atom or redis.call('HGET', pk, 'atom')
+  local fields = {'state', state, 'finished_ms', now, 'updated_ms', now, 'lease_until', '', 'ready_at', ''}
   if reason then
-    redis.call('HSET', pk, 'state', state, 'finished_ms', now, 'updated_ms', now, 'lease_until', '',
-      'ready_at', '', 'reason', reason)
-  else
-    redis.call('HSET', pk, 'state', state, 'finished_ms', now, 'updated_ms', now, 'lease_until', '',
-      'ready_at', '')
+    fields[#fields + 1] = 'reason'
+    fields[#fields + 1] = reason
   end
+  for _, v in ipairs(extra or {}) do
+    fields[#fields + 1] = v
+  end
+  batch_touch(id)
+  redis.call('HSET', pk, unpack(fields))
   unindex(id, from_state)
-  open_work(id, -1)
+  open_work(id, -1, expected)
   -- A package that has not ended always holds its atom's entry (enqueue and retry see to that).
-  redis.call('HDEL', P.active, atom)
-  redis.call('SADD', terminal_key(state), id)
+  if B and state == 'done' then
+    B.active_rm[#B.active_rm + 1] = atom
+    local ids = B.terminal[state] or {}
+    ids[#ids + 1] = id
+    B.terminal[state] = ids
+  else
+    redis.call('HDEL', P.active, atom)
+    redis.call('SADD', terminal_key(state), id)
+  end
   count(from_state, state)
 
   if state == 'done' then
-    if redis.call('EXISTS', dependents_key(id)) == 0 then
+    if (B and B.no_dependents and B.no_dependents[id]) or redis.call('EXISTS', dependents_key(id)) == 0 then
       return
     end
     for _, d in ipairs(redis.call('SMEMBERS', dependents_key(id))) do
@@ -228,59 +352,169 @@ local function count_drone_failure(drone, class, reason, atom, now, limit_drone,
   return why
 end
 
--- Compare-and-claim: the best ready package for a drone, in this same step. First moves delayed
--- packages whose backoff is over into the ready index. Prefers, among the best candidates, one
--- whose last failure was not on this drone. Returns {1, id, atom, attempt, token} or {0, why}.
-local function claim_for(drone, now, ttl)
-  if redis.call('EXISTS', P.paused) == 1 then
-    return {0, 'paused'}
-  end
-  -- A grounded drone claims nothing until an operator ungrounds it; a draining one finishes what it
-  -- runs and takes nothing new. Checked here, in the claim itself, so no entry point can skip it.
-  local held = redis.call('HMGET', drone_key(drone), 'grounded', 'draining')
-  if held[1] and held[1] ~= '' then
-    return {0, 'grounded'}
-  elseif held[2] and held[2] ~= '' then
-    return {0, 'draining'}
-  end
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', P.delayed, '-inf', now, 'LIMIT', 0, 100)) do
-    if redis.call('HGET', pkg_key(id), 'state') == 'delayed' then
-      to_queued(id, 'delayed', now)
-    else
-      redis.call('ZREM', P.delayed, id)
+-- A drone's grounded and draining fields, and whether a failure streak is running. A batch reads
+-- them once per drone: nothing it applies grounds, ungrounds or drains a drone.
+local function drone_fields(drone)
+  local d = B and B.drones[drone]
+  if not d then
+    local r = redis.call('HMGET', drone_key(drone), 'grounded', 'draining', 'drone_failure_streak', 'failure_streak')
+    d = {grounded = r[1], draining = r[2],
+      streak = (r[3] and r[3] ~= '' and r[3] ~= '0') or (r[4] and r[4] ~= '' and r[4] ~= '0')}
+    if B then
+      B.drones[drone] = d
     end
   end
-  for _ = 1, 32 do
-    -- The best candidate alone first: it is almost always the one taken, and a range of one is
-    -- cheaper to read than the sixteen looked at when its last failure was on this drone.
-    local candidates = redis.call('ZRANGE', P.ready, 0, 0)
-    if #candidates == 0 then
-      return {0, 'empty'}
+  return d
+end
+
+-- The k-th best member of the ready index (k from 1) that this batch has not taken yet, and its
+-- place in B.ready. The index is read once for the batch's claims (and again when it changes).
+local function batch_ready(k)
+  while true do
+    if B.ready then
+      local seen = 0
+      for i = B.ready_pos, #B.ready do
+        if not B.taken[i] then
+          seen = seen + 1
+          if seen == k then
+            return B.ready[i], i
+          end
+        end
+      end
+      if not B.ready_full then
+        return nil
+      end
     end
-    local chosen = candidates[1]
-    local rec = redis.call('HMGET', pkg_key(id_of(chosen)), 'avoid', 'state', 'atom')
+    batch_flush_ready()
+    local n = math.max(B.claims_left or 1, 1) + 15 + k
+    B.ready = redis.call('ZRANGE', P.ready, 0, n - 1)
+    B.ready_full, B.ready_pos, B.taken = #B.ready == n, 1, {}
+  end
+end
+
+local function candidate(m)
+  return redis.call('HMGET', pkg_key(id_of(m)), 'avoid', 'state', 'atom', 'attempt')
+end
+
+-- Takes the best ready member for a drone out of the ready index, preferring among the best
+-- sixteen one whose last failure was not on this drone. Returns it and its record's avoid, state,
+-- atom, attempt; nil when nothing is ready.
+local function take_ready(drone)
+  if B then
+    local chosen, at = batch_ready(1)
+    if not chosen then
+      return nil
+    end
+    local rec = candidate(chosen)
     if rec[1] == drone then
-      for _, m in ipairs(redis.call('ZRANGE', P.ready, 1, 15)) do
-        local r = redis.call('HMGET', pkg_key(id_of(m)), 'avoid', 'state', 'atom')
+      for k = 2, 16 do
+        local m, i = batch_ready(k)
+        if not m then
+          break
+        end
+        local r = candidate(m)
         if r[1] ~= drone then
-          chosen, rec = m, r
+          chosen, at, rec = m, i, r
           break
         end
       end
     end
+    B.taken[at] = true
+    B.ready_rm[#B.ready_rm + 1] = chosen
+    while B.taken[B.ready_pos] do
+      B.ready_pos = B.ready_pos + 1
+    end
+    return chosen, rec
+  end
+  -- The best candidate alone first: it is almost always the one taken, and a range of one is
+  -- cheaper to read than the sixteen looked at when its last failure was on this drone.
+  local candidates = redis.call('ZRANGE', P.ready, 0, 0)
+  if #candidates == 0 then
+    return nil
+  end
+  local chosen = candidates[1]
+  local rec = candidate(chosen)
+  if rec[1] == drone then
+    for _, m in ipairs(redis.call('ZRANGE', P.ready, 1, 15)) do
+      local r = candidate(m)
+      if r[1] ~= drone then
+        chosen, rec = m, r
+        break
+      end
+    end
+  end
+  redis.call('ZREM', P.ready, chosen)
+  return chosen, rec
+end
+
+-- A fresh fencing token. A batch reads the counter once and writes it back at its end.
+local function next_token()
+  if not B then
+    return redis.call('INCR', P.fence)
+  end
+  B.fence = (B.fence or tonumber(redis.call('GET', P.fence) or '0')) + 1
+  return B.fence
+end
+
+-- Compare-and-claim: the best ready package for a drone, in this same step. First moves delayed
+-- packages whose backoff is over into the ready index. Prefers, among the best candidates, one
+-- whose last failure was not on this drone. Returns {1, id, atom, attempt, token} or {0, why}.
+local function claim_for(drone, now, ttl)
+  local paused
+  if B and B.paused ~= nil then
+    paused = B.paused
+  else
+    paused = redis.call('EXISTS', P.paused) == 1
+    if B then
+      B.paused = paused
+    end
+  end
+  if paused then
+    return {0, 'paused'}
+  end
+  -- A grounded drone claims nothing until an operator ungrounds it; a draining one finishes what it
+  -- runs and takes nothing new. Checked here, in the claim itself, so no entry point can skip it.
+  local held = drone_fields(drone)
+  if held.grounded and held.grounded ~= '' then
+    return {0, 'grounded'}
+  elseif held.draining and held.draining ~= '' then
+    return {0, 'draining'}
+  end
+  -- A batch moves them once, as of the latest time among its verdicts.
+  if not (B and B.delayed_moved) then
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', P.delayed, '-inf', B and B.now or now, 'LIMIT', 0, 100)) do
+      if redis.call('HGET', pkg_key(id), 'state') == 'delayed' then
+        to_queued(id, 'delayed', now)
+      else
+        redis.call('ZREM', P.delayed, id)
+      end
+    end
+    if B then
+      B.delayed_moved = true
+    end
+  end
+  for _ = 1, 32 do
+    local chosen, rec = take_ready(drone)
+    if not chosen then
+      return {0, 'empty'}
+    end
     local id = id_of(chosen)
-    redis.call('ZREM', P.ready, chosen)
     if rec[2] == 'queued' then
       local pk = pkg_key(id)
-      local token = redis.call('INCR', P.fence)
-      local attempt = redis.call('HINCRBY', pk, 'attempt', 1)
+      batch_touch(id)
+      local token = next_token()
+      local attempt = (tonumber(rec[4]) or 0) + 1
       local until_ms = tonumber(now) + ttl
-      redis.call('HSET', pk, 'state', 'claimed', 'owner', drone, 'token', token,
-        'lease_until', until_ms, 'drone', drone, 'updated_ms', now)
-      redis.call('ZADD', P.leases, until_ms, id)
+      redis.call('HSET', pk, 'state', 'claimed', 'owner', drone, 'token', tostring(token),
+        'lease_until', tostring(until_ms), 'drone', drone, 'updated_ms', now, 'attempt', tostring(attempt))
+      if B then
+        B.leases[id] = tostring(until_ms)
+      else
+        redis.call('ZADD', P.leases, tostring(until_ms), id)
+      end
       count('queued', 'claimed')
-      event(now, {'type', 'claimed', 'id', id, 'atom', rec[3], 'drone', drone, 'token', token,
-        'attempt', attempt})
+      event(now, {'type', 'claimed', 'id', id, 'atom', rec[3], 'drone', drone, 'token', tostring(token),
+        'attempt', tostring(attempt)})
       return {1, id, rec[3], attempt, token}
     end
     -- An id in the ready index whose package is not queued is an index left behind; it is

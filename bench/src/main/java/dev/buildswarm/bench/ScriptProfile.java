@@ -12,18 +12,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.redisnode.RedisNode;
 import org.redisson.api.redisnode.RedisNodes;
 
 /**
- * Where Redis spends its time in one build's claim-and-complete: one worker, no concurrency, so
- * Redis's own counters ({@code INFO commandstats}) describe exactly N builds. Prints, per build,
+ * Where Redis spends its time in one build's claim-and-complete: one worker by default (WORKERS
+ * concurrent ones when given, whose verdicts then share script calls), on a Redis nothing else
+ * uses, so Redis's own counters ({@code INFO commandstats}) describe exactly N builds. Prints, per build,
  * the microseconds inside the script call ({@code evalsha}) and, for each command the scripts
  * run, how many calls and how many microseconds; what is left of the script's time is Lua itself
  * and the cost of calling Redis from Lua.
  *
- * <p>Usage: {@code java -cp bench-all.jar dev.buildswarm.bench.ScriptProfile REDIS_URL BUILDS}
+ * <p>Usage: {@code java -cp bench-all.jar dev.buildswarm.bench.ScriptProfile REDIS_URL BUILDS [WORKERS]}
  * (on a Redis nothing else uses while it runs).
  */
 public final class ScriptProfile {
@@ -31,25 +35,36 @@ public final class ScriptProfile {
 
   public static void main(String[] args) {
     String url = args[0];
-    int builds = Integer.parseInt(args[1]);
+    int total = Integer.parseInt(args[1]);
+    int workers = args.length > 2 ? Integer.parseInt(args[2]) : 1;
     RedissonClient redis = RedisConnection.open(url);
     RedisKeys keys = new RedisKeys("profile-" + System.nanoTime());
     RedisJobQueue queue = new RedisJobQueue(redis, keys, new LuaScripts(redis));
     List<QueuedAtom> batch = new ArrayList<>();
-    for (int i = 0; i < builds; i++) {
+    for (int i = 0; i < total; i++) {
       batch.add(new QueuedAtom(Atom.parse("=app-misc/p" + i + "-1.0"), List.of()));
-      if (batch.size() == 5_000 || i == builds - 1) {
+      if (batch.size() == 5_000 || i == total - 1) {
         queue.enqueue(batch, 0, System.currentTimeMillis(), Duration.ofMinutes(1));
         batch.clear();
       }
     }
     Map<String, double[]> before = commandStats(redis);
-    Claim next = queue.claim("w0", System.currentTimeMillis(), Duration.ofMinutes(5));
-    long done = 0;
-    while (next instanceof Claim.Claimed c) {
-      next = queue.complete("w0", c.packageId(), c.token(), System.currentTimeMillis(), 1, "w0", Duration.ofMinutes(5)).next();
-      done++;
+    AtomicLong builds = new AtomicLong();
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int w = 0; w < workers; w++) {
+        String drone = "w" + w;
+        pool.submit(
+            () -> {
+              Claim next = queue.claim(drone, System.currentTimeMillis(), Duration.ofMinutes(5));
+              while (next instanceof Claim.Claimed c) {
+                next = queue.complete(drone, c.packageId(), c.token(), System.currentTimeMillis(), 1, drone,
+                    Duration.ofMinutes(5)).next();
+                builds.incrementAndGet();
+              }
+            });
+      }
     }
+    long done = builds.get();
     Map<String, double[]> stats = commandStats(redis);
     stats.forEach((command, v) -> {
       double[] b = before.getOrDefault(command, new double[2]);
@@ -58,7 +73,8 @@ public final class ScriptProfile {
     });
     stats.values().removeIf(v -> v[0] == 0);
     double[] script = stats.remove("evalsha");
-    System.out.printf("builds=%d script_us_per_build=%.1f%n", done, script[1] / done);
+    System.out.printf("builds=%d workers=%d script_calls=%.0f script_us_per_build=%.1f%n", done, workers, script[0],
+        script[1] / done);
     double inside = 0;
     for (Map.Entry<String, double[]> e : stats.entrySet()) {
       if (e.getKey().equals("info")) {

@@ -14,6 +14,7 @@ import dev.buildswarm.coordinator.domain.PackageSummary;
 import dev.buildswarm.coordinator.domain.RetryPolicy;
 import dev.buildswarm.coordinator.domain.SwarmEvent;
 import dev.buildswarm.coordinator.domain.Verdict;
+import dev.buildswarm.coordinator.queue.GroupCommit;
 import dev.buildswarm.coordinator.queue.JobQueue;
 import dev.buildswarm.coordinator.redis.LuaScripts.Script;
 import dev.buildswarm.redis.RedisKeys;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
@@ -38,13 +40,30 @@ public final class RedisJobQueue implements JobQueue {
   private final RedisKeys keys;
   private final LuaScripts scripts;
   private final SwarmReader reader;
+  private final GroupCommit<Completion, Supplier<Verdict>> completions;
+
+  /**
+   * Successful builds are sent to Redis together (group commit, see {@link GroupCommit}): up to
+   * {@link #COMPLETION_BATCH} verdicts in one call of complete.lua, {@link #COMPLETION_WRITERS}
+   * calls in flight at once. Most of a call's cost is paid once per call, and writes many verdicts
+   * make to one key go out as one command.
+   */
+  public static final int COMPLETION_WRITERS = 2;
+
+  public static final int COMPLETION_BATCH = 64;
 
   public RedisJobQueue(RedissonClient redis, RedisKeys keys, LuaScripts scripts) {
     this.redis = redis;
     this.keys = keys;
     this.scripts = scripts;
     this.reader = new SwarmReader(redis, keys);
+    this.completions = new GroupCommit<>("completions", COMPLETION_WRITERS, COMPLETION_BATCH, this::completeAll);
   }
+
+  /** One successful build's verdict, as complete.lua takes it. */
+  private record Completion(
+      String drone, String packageId, long token, long nowMs, long durationMs, String claimNextFor, Duration leaseTtl,
+      int artifacts) {}
 
   private List<Object> run(Script script, String routingKey, Object... args) {
     Object[] withPrefix = new Object[args.length + 1];
@@ -110,10 +129,44 @@ public final class RedisJobQueue implements JobQueue {
   public Verdict complete(
       String drone, String packageId, long token, long nowMs, long durationMs, String claimNextFor, Duration leaseTtl,
       int artifacts) {
-    return verdict(
-        run(Script.COMPLETE, keys.pkg(packageId), packageId, drone, String.valueOf(token),
-            String.valueOf(nowMs), String.valueOf(durationMs), claimNextFor, String.valueOf(leaseTtl.toMillis()),
-            String.valueOf(artifacts)));
+    return completions.submit(
+            new Completion(drone, packageId, token, nowMs, durationMs, claimNextFor, leaseTtl, artifacts))
+        .get();
+  }
+
+  /** One call of complete.lua for the batch; its reply holds each verdict's reply after its length. */
+  private List<Supplier<Verdict>> completeAll(List<Completion> batch) {
+    List<Object> args = new ArrayList<>(2 + 8 * batch.size());
+    args.add(String.valueOf(batch.size()));
+    for (Completion c : batch) {
+      args.add(c.packageId());
+      args.add(c.drone());
+      args.add(String.valueOf(c.token()));
+      args.add(String.valueOf(c.nowMs()));
+      args.add(String.valueOf(c.durationMs()));
+      args.add(c.claimNextFor() == null ? "" : c.claimNextFor());
+      args.add(String.valueOf(c.leaseTtl().toMillis()));
+      args.add(String.valueOf(c.artifacts()));
+    }
+    List<Object> reply = run(Script.COMPLETE, keys.stateCounts(), args.toArray());
+    List<Supplier<Verdict>> verdicts = new ArrayList<>(batch.size());
+    int at = 0;
+    for (Completion c : batch) {
+      int length = ((Long) reply.get(at)).intValue();
+      List<Object> one = reply.subList(at + 1, at + 1 + length);
+      at += 1 + length;
+      if ((Long) one.get(0) == -2L) {
+        // A script error while applying this verdict: its caller sees it, the others do not.
+        String error = "complete.lua failed for package " + c.packageId() + " of drone " + c.drone() + ": " + one.get(1);
+        verdicts.add(() -> {
+          throw new IllegalStateException(error);
+        });
+        continue;
+      }
+      Verdict v = verdict(one);
+      verdicts.add(() -> v);
+    }
+    return verdicts;
   }
 
   @Override

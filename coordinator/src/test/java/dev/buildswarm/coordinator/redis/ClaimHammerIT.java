@@ -26,7 +26,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
+import dev.buildswarm.coordinator.domain.Report;
+import dev.buildswarm.coordinator.domain.Verdict;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
@@ -35,6 +38,9 @@ import org.redisson.client.codec.StringCodec;
  * (success, transient failure, permanent failure, a drone that dies holding the package), with a
  * reaper running beside them as on a coordinator. At no time is a package held by two claimers; at
  * the end every package is in exactly one terminal state and the counts add up (lessons 2 and 3).
+ * Run twice: each claimer with a coordinator of its own, and all of them through one coordinator
+ * whose successful builds claim the drone's next package and go to Redis grouped (several
+ * verdicts per complete.lua call), some of them sent twice.
  */
 @RealRedis
 class ClaimHammerIT {
@@ -43,9 +49,10 @@ class ClaimHammerIT {
   private static final Duration TTL = Duration.ofMillis(300);
   private static final RetryPolicy RETRY = new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5), 0.5);
 
-  @Test
-  void manyClaimersNeverShareAPackageAndLoseNone(RedisEndpoint endpoint) throws Exception {
-    RedisKeys keys = new RedisKeys(endpoint.swarm() + "-hammer");
+  @ParameterizedTest(name = "one coordinator for all claimers: {0}")
+  @ValueSource(booleans = {false, true})
+  void manyClaimersNeverShareAPackageAndLoseNone(boolean oneCoordinator, RedisEndpoint endpoint) throws Exception {
+    RedisKeys keys = new RedisKeys(endpoint.swarm() + "-hammer-" + oneCoordinator);
     RedissonClient setup = RedisConnection.open(endpoint.url());
     RedisJobQueue queue = new RedisJobQueue(setup, keys, new LuaScripts(setup));
     List<QueuedAtom> atoms = new ArrayList<>(PACKAGES);
@@ -82,19 +89,32 @@ class ClaimHammerIT {
             });
 
     List<Future<?>> workers = new ArrayList<>();
+    AtomicInteger duplicatesAccepted = new AtomicInteger();
+    RedissonClient shared = oneCoordinator ? RedisConnection.open(endpoint.url()) : null;
+    RedisJobQueue sharedQueue = oneCoordinator ? new RedisJobQueue(shared, keys, new LuaScripts(shared)) : null;
+    if (shared != null) {
+      connections.add(shared);
+    }
     for (int c = 0; c < CLAIMERS; c++) {
       String drone = "drone-" + c;
-      RedissonClient own = RedisConnection.open(endpoint.url());
-      connections.add(own);
-      RedisJobQueue mine = new RedisJobQueue(own, keys, new LuaScripts(own));
+      RedisJobQueue mine;
+      if (oneCoordinator) {
+        mine = sharedQueue;
+      } else {
+        RedissonClient own = RedisConnection.open(endpoint.url());
+        connections.add(own);
+        mine = new RedisJobQueue(own, keys, new LuaScripts(own));
+      }
       Random random = new Random(c);
       workers.add(
           pool.submit(
               () -> {
                 go.await();
                 int idle = 0;
+                Claim carried = null;
                 while (idle < 200) {
-                  Claim claim = mine.claim(drone, System.currentTimeMillis(), TTL);
+                  Claim claim = carried instanceof Claim.Claimed ? carried : mine.claim(drone, System.currentTimeMillis(), TTL);
+                  carried = null;
                   if (!(claim instanceof Claim.Claimed claimed)) {
                     idle++;
                     Thread.sleep(5); // delayed packages and expiring leases come back
@@ -111,7 +131,17 @@ class ClaimHammerIT {
                   int roll = random.nextInt(100);
                   // Forget the hold before reporting: once reported, another claimer may take it.
                   holder.remove(id, drone);
-                  if (roll < 70) {
+                  if (roll < 70 && oneCoordinator) {
+                    Verdict verdict = mine.complete(drone, id, claimed.token(), now, 10, drone, TTL);
+                    carried = verdict.next();
+                    if (roll < 5) {
+                      // Sent again, as a drone does when the answer was lost: the first stands.
+                      Report again = mine.complete(drone, id, claimed.token(), now, 10, "", TTL).report();
+                      if (again instanceof Report.Accepted a && a.outcome().equals("duplicate")) {
+                        duplicatesAccepted.incrementAndGet();
+                      }
+                    }
+                  } else if (roll < 70) {
                     mine.complete(drone, id, claimed.token(), now, 10, "", TTL).report();
                   } else if (roll < 85) {
                     mine.fail(drone, id, claimed.token(), now, 10, "net", FailureClass.TRANSIENT, RETRY, GroundingPolicy.OFF, random.nextDouble(), "", TTL).report();
@@ -147,6 +177,19 @@ class ClaimHammerIT {
     assertEquals(0, setup.getScoredSortedSet(keys.delayed(), StringCodec.INSTANCE).size());
     assertEquals(0, setup.getMap(keys.activeAtoms(), StringCodec.INSTANCE).size());
     assertTrue(claims.get() > PACKAGES, "retries and losses made more claims than packages: " + claims.get());
+    assertEquals(
+        String.valueOf(claims.get()),
+        setup.getBucket(keys.fencingTokens(), StringCodec.INSTANCE).get(),
+        "one fencing token per claim");
+    assertEquals(
+        done,
+        setup.<String, String>getMap(keys.historyCount(), StringCodec.INSTANCE).values().stream()
+            .mapToLong(Long::parseLong).sum(),
+        "one history entry per build done");
+    assertEquals(0L, queue.openExpectedMs(), "no work left open");
+    if (oneCoordinator) {
+      assertTrue(duplicatesAccepted.get() > 0, "verdicts sent twice were answered as duplicates");
+    }
     setup.shutdown();
   }
 }
