@@ -290,7 +290,8 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
                   Registered.newBuilder()
                       .setCoordinatorVersion(coordinatorVersion)
                       .setHeartbeatIntervalMs((int) service.settings().heartbeatInterval().toMillis())
-                      .setLeaseTtlMs((int) service.settings().leaseTtl().toMillis()))
+                      .setLeaseTtlMs((int) service.settings().leaseTtl().toMillis())
+                      .setRenewsLeases(true))
               .build());
       Map<String, Long> carriedOver = new LinkedHashMap<>();
       for (RunningBuild build : r.getRunningList()) {

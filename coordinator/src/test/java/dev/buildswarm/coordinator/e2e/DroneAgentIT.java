@@ -299,8 +299,9 @@ class DroneAgentIT {
                 "--pkgdir", work.resolve("pkgs-doomed").toString(), "--kill-grace", "1s",
                 "--pidfile", work.resolve("doomed.pid").toString()));
     env("doomed", "60").forEach((k, v) -> command.addAll(List.of("--env", k + "=" + v)));
-    Process doomed = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(work.resolve("doomed.log").toFile()).start();
+    ProcessBuilder launch = new ProcessBuilder(command).redirectErrorStream(true);
+    launch.environment().put("BUILDSWARM_DRONE_TOKEN", TestSwarm.DRONE_TOKEN);
+    Process doomed = launch.redirectOutput(work.resolve("doomed.log").toFile()).start();
     processes.add(doomed);
     await("the drone process registered", () -> service.drones().stream().anyMatch(d -> d.name().equals("doomed")));
     queue("=app-misc/precious-1.0");
@@ -326,8 +327,7 @@ class DroneAgentIT {
     // same name starts on the host again and ends what its predecessor left behind.
     long orphan = Long.parseLong(runLines().get(0).split(" ")[2]);
     assertTrue(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false), "the orphaned build still runs");
-    Process again = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(work.resolve("doomed-again.log").toFile()).start();
+    Process again = launch.redirectOutput(work.resolve("doomed-again.log").toFile()).start();
     processes.add(again);
     await("the restarted drone ended its predecessor's build", 20,
         () -> ProcessHandle.of(orphan).map(p -> !p.isAlive() || isZombie(p.pid())).orElse(true));

@@ -92,7 +92,7 @@ public final class DroneAgent implements AutoCloseable {
   /** System.nanoTime() when this drone lost its session (0 while registered or before the first). */
   private volatile long outOfTouchSince;
 
-  /** Set once a coordinator answered a heartbeat with the leases it renewed (see leaseWatch). */
+  /** The coordinator answers heartbeats with the leases it renewed (Registered; see leaseWatch). */
   private volatile boolean coordinatorRenews;
 
   private final BuildProcess.Watcher buildWatcher;
@@ -143,8 +143,8 @@ public final class DroneAgent implements AutoCloseable {
    * coordinator may be unreachable behind a connection that has not failed yet (a black-holed
    * network keeps a TCP stream "open" for a minute), and at a full TTL the package is requeued and
    * may start on another drone. Half the TTL leaves the other half for the build to end (keep
-   * --kill-grace below it). Only once the coordinator has answered a heartbeat with LeasesRenewed:
-   * an older coordinator never does.
+   * --kill-grace below it). Only with a coordinator whose Registered says it renews leases: an older
+   * one never answers heartbeats.
    */
   private void leaseWatch() {
     while (!stopping) {
@@ -275,8 +275,14 @@ public final class DroneAgent implements AutoCloseable {
 
   private void heartbeatLoop(CountDownLatch ended, long[] intervalMs) {
     try {
+      long lastBeat = System.nanoTime();
       while (ended.getCount() > 0 && !stopping) {
-        Thread.sleep(intervalMs[0]);
+        // Short naps, reading the interval each time: Registered sets it after this loop began,
+        // and the first heartbeat must not wait for the default interval (the lease watch counts).
+        while (System.nanoTime() - lastBeat < intervalMs[0] * 1_000_000L) {
+          Thread.sleep(Math.min(50, intervalMs[0]));
+        }
+        lastBeat = System.nanoTime();
         Heartbeat.Builder beat =
             Heartbeat.newBuilder()
                 .setLoadAverage(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage())
@@ -314,6 +320,7 @@ public final class DroneAgent implements AutoCloseable {
           if (message.getRegistered().getLeaseTtlMs() > 0) {
             leaseTtlMs = message.getRegistered().getLeaseTtlMs();
           }
+          coordinatorRenews = message.getRegistered().getRenewsLeases();
           outOfTouchSince = 0;
           LOG.info("registered with coordinator {} as {}", client.target(), config.name());
           for (Map.Entry<String, BuildFinished> kept : outbox.entrySet()) {
@@ -350,7 +357,6 @@ public final class DroneAgent implements AutoCloseable {
               .start(() -> build(assignment));
         }
         case RENEWED -> {
-          coordinatorRenews = true;
           long sentAt = message.getRenewed().getHeartbeatSentAtNanos();
           for (RunningBuild renewed : message.getRenewed().getBuildsList()) {
             RunningBuildState build = running.get(renewed.getPackageId());
