@@ -178,7 +178,8 @@ public record Atom(
       version = Optional.of(split.group(2));
       if (operator == Operator.APPROXIMATE) {
         Matcher revision = REVISION.matcher(version.get());
-        if (revision.matches() && Integer.parseInt(revision.group(1)) != 0) {
+        // PMS numbers have no upper bound, so the revision is compared as text, not parsed.
+        if (revision.matches() && !revision.group(1).matches("0+")) {
           throw new InvalidAtomException(text, "the ~ operator takes a version without a revision");
         }
       }

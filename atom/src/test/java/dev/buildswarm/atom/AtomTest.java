@@ -63,6 +63,8 @@ class AtomTest {
         ">app-misc/foo-1.0_alpha1_beta2_pre3_rc4_p5-r6",
         "~dev-libs/openssl-3.0.13",
         "~dev-libs/openssl-3.0.13-r0",
+        "~dev-libs/openssl-3.0.13-r000",
+        "=app-misc/foo-99999999999999999999.1-r99999999999999999999",
         "=dev-lang/python-3.12*",
         "dev-lang/python:3.12",
         "dev-util/cmake::gentoo",
@@ -93,6 +95,8 @@ class AtomTest {
         "sys-libs/-glibc | not a valid package name",
         "=sys-libs/glibc-2.38-r1-r2 | valid version",
         "~dev-libs/openssl-3.0.13-r1 | without a revision",
+        // Found by AtomFuzzTest: a revision past Integer.MAX_VALUE crashed the ~ check.
+        "~dev-libs/openssl-3.0.13-r99999999999 | without a revision",
         "dev-lang/python:= | slot operators",
         "dev-lang/python:* | slot operators",
         "dev-lang/python:3.12= | slot operators",

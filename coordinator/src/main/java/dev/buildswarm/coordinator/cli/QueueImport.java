@@ -66,7 +66,16 @@ final class QueueImport implements Callable<Integer> {
   static final int MAX_IMPORT_PACKAGES = 250_000;
 
   /** One package to send: its atom, what it waits for, its own priority if any. */
-  private record Item(String atom, List<String> after, Integer priority) {}
+  record Item(String atom, List<String> after, Integer priority) {}
+
+  /**
+   * What a file asks for.
+   *
+   * @param items the packages, in the file's order
+   * @param bad entries that should be packages but are not, each named
+   * @param skipped lines left out on purpose (blockers, uninstalls, binaries), each named
+   */
+  record Parsed(List<Item> items, List<String> bad, List<String> skipped) {}
 
   @Override
   public Integer call() {
@@ -89,27 +98,16 @@ final class QueueImport implements Callable<Integer> {
           + " MiB (split it into several imports); nothing queued");
       return SwarmCli.EXIT_BAD_INPUT;
     }
-    List<Item> items = new ArrayList<>();
-    List<String> bad = new ArrayList<>();
-    String kind = format == null ? detect(text) : format.toLowerCase(Locale.ROOT);
-    if (kind.equals("json")) {
-      readJson(text, items, bad);
-    } else {
-      PackageList.Reading reading;
-      try {
-        reading = PackageList.read(text, PackageList.Format.named(kind));
-      } catch (IllegalArgumentException e) {
-        err.println("swarm: --format: " + e.getMessage());
-        return SwarmCli.EXIT_BAD_INPUT;
-      }
-      String previous = null;
-      for (PackageList.Entry entry : reading.entries()) {
-        items.add(new Item(entry.atom(), ordered && previous != null ? List.of(previous) : List.of(), null));
-        previous = entry.atom();
-      }
-      reading.invalid().forEach(n -> bad.add("line " + n.line() + ": " + n.why() + ": " + n.text()));
-      reading.skipped().forEach(n -> err.println("skipped line " + n.line() + " (" + n.why() + "): " + n.text()));
+    Parsed parsed;
+    try {
+      parsed = parse(text, format, ordered);
+    } catch (IllegalArgumentException e) {
+      err.println("swarm: --format: " + e.getMessage());
+      return SwarmCli.EXIT_BAD_INPUT;
     }
+    List<Item> items = parsed.items();
+    List<String> bad = parsed.bad();
+    parsed.skipped().forEach(err::println);
     bad.forEach(line -> err.println("swarm: " + file + ": " + line));
     if (!bad.isEmpty() && !skipInvalid) {
       err.println("swarm: nothing queued: " + bad.size() + " bad entries in " + file + " (--skip-invalid queues the rest)");
@@ -127,6 +125,33 @@ final class QueueImport implements Callable<Integer> {
     return send(items, out, err);
   }
 
+  /**
+   * Reads a file's text: pure, so it can be tested on any input.
+   *
+   * @param format list, emerge or json; null to detect it
+   * @param ordered each package waits for the one before it
+   * @throws IllegalArgumentException for an unknown format, and only for that
+   */
+  static Parsed parse(String text, String format, boolean ordered) {
+    List<Item> items = new ArrayList<>();
+    List<String> bad = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    String kind = format == null ? detect(text) : format.toLowerCase(Locale.ROOT);
+    if (kind.equals("json")) {
+      readJson(text, ordered, items, bad);
+    } else {
+      PackageList.Reading reading = PackageList.read(text, PackageList.Format.named(kind));
+      String previous = null;
+      for (PackageList.Entry entry : reading.entries()) {
+        items.add(new Item(entry.atom(), ordered && previous != null ? List.of(previous) : List.of(), null));
+        previous = entry.atom();
+      }
+      reading.invalid().forEach(n -> bad.add("line " + n.line() + ": " + n.why() + ": " + n.text()));
+      reading.skipped().forEach(n -> skipped.add("skipped line " + n.line() + " (" + n.why() + "): " + n.text()));
+    }
+    return new Parsed(items, bad, skipped);
+  }
+
   /** Standard input, or null when it holds more than the import limit. */
   private static String read(InputStream in) throws IOException {
     byte[] bytes = in.readNBytes((int) MAX_IMPORT_BYTES + 1);
@@ -141,7 +166,7 @@ final class QueueImport implements Callable<Integer> {
     return PackageList.detect(text) == PackageList.Format.EMERGE ? "emerge" : "list";
   }
 
-  private void readJson(String text, List<Item> items, List<String> bad) {
+  private static void readJson(String text, boolean ordered, List<Item> items, List<String> bad) {
     JsonNode root;
     try {
       root = new ObjectMapper().readTree(text);
@@ -170,18 +195,49 @@ final class QueueImport implements Callable<Integer> {
         continue;
       }
       List<String> after = new ArrayList<>();
-      p.path("after").forEach(a -> after.add(a.asText()));
+      String badAfter = after(p.path("after"), after);
+      if (badAfter != null) {
+        bad.add(where + ": " + badAfter);
+        continue;
+      }
       if (ordered && previous != null) {
         after.add(previous);
       }
       Integer own = p.has("priority") ? p.get("priority").asInt() : null;
-      if (p.has("priority") && !p.get("priority").canConvertToInt()) {
+      if (p.has("priority") && !(p.get("priority").isIntegralNumber() && p.get("priority").canConvertToInt())) {
         bad.add(where + ": priority must be a whole number");
         continue;
       }
       items.add(new Item(atom, after, own));
       previous = atom;
     }
+  }
+
+  /**
+   * Reads an entry's dependencies into {@code into}, each as a canonical atom, so no request is
+   * sent with one the coordinator would refuse. A single string or an object would otherwise be
+   * read as no dependencies at all.
+   *
+   * @return what is wrong, or null
+   */
+  private static String after(JsonNode node, List<String> into) {
+    if (node.isMissingNode()) {
+      return null;
+    }
+    if (!node.isArray()) {
+      return "after must be an array of atoms";
+    }
+    for (JsonNode dep : node) {
+      if (!dep.isTextual()) {
+        return "after must be an array of atoms, not " + dep;
+      }
+      try {
+        into.add(dev.buildswarm.atom.Atom.parse(dep.asText()).toString());
+      } catch (IllegalArgumentException e) {
+        return "after: " + e.getMessage();
+      }
+    }
+    return null;
   }
 
   /**

@@ -41,13 +41,11 @@ import dev.buildswarm.proto.v1.PackageReply;
 import dev.buildswarm.proto.v1.PackageRequest;
 import dev.buildswarm.proto.v1.PauseReply;
 import dev.buildswarm.proto.v1.PauseRequest;
-import dev.buildswarm.proto.v1.QueueItem;
 import dev.buildswarm.proto.v1.ShowPackageReply;
 import dev.buildswarm.proto.v1.StatusReply;
 import dev.buildswarm.proto.v1.StatusRequest;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -95,13 +93,7 @@ public final class AdminServiceEndpoint extends AdminServiceGrpc.AdminServiceImp
     answer(
         reply,
         () -> {
-          List<EnqueueItem> items = new ArrayList<>();
-          for (String atom : request.getAtomsList()) {
-            items.add(new EnqueueItem(atom, request.getAfterList()));
-          }
-          for (QueueItem item : request.getItemsList()) {
-            items.add(new EnqueueItem(item.getAtom(), item.getAfterList(), item.hasPriority() ? item.getPriority() : null));
-          }
+          List<EnqueueItem> items = ProtoMapping.enqueueItems(request);
           EnqueueReply.Builder out = EnqueueReply.newBuilder();
           for (EnqueueOutcome outcome : service.enqueueItems(items, request.getPriority())) {
             out.addResults(

@@ -5,8 +5,6 @@ import dev.buildswarm.coordinator.binhost.BinhostHook;
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.DroneOrders;
 import dev.buildswarm.coordinator.domain.DroneRegistration;
-import dev.buildswarm.coordinator.domain.DroneVitals;
-import dev.buildswarm.coordinator.drones.BuildReport;
 import dev.buildswarm.coordinator.drones.Dispatcher;
 import dev.buildswarm.coordinator.drones.DroneLink;
 import dev.buildswarm.coordinator.drones.DroneSession;
@@ -205,10 +203,7 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
               running.put(build.getPackageId(), build.getToken());
             }
             Heartbeat beat = message.getHeartbeat();
-            Map<String, Long> renewed =
-                session.heartbeat(
-                    running,
-                    new DroneVitals(beat.getLoadAverage(), beat.getFreeDiskBytes(), beat.getMemoryAvailableBytes()));
+            Map<String, Long> renewed = session.heartbeat(running, ProtoMapping.vitals(beat));
             LeasesRenewed.Builder answer = LeasesRenewed.newBuilder().setHeartbeatSentAtNanos(beat.getSentAtNanos());
             renewed.forEach((id, token) -> answer.addBuilds(RunningBuild.newBuilder().setPackageId(id).setToken(token)));
             link.send(CoordinatorMessage.newBuilder().setRenewed(answer).build());
@@ -222,16 +217,7 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
                   message.getLogChunk().getText());
           case BUILD_FINISHED -> {
             BuildFinished f = message.getBuildFinished();
-            session.buildFinished(
-                new BuildReport(
-                    f.getPackageId(),
-                    f.getToken(),
-                    f.getSuccess(),
-                    f.getDurationMs(),
-                    f.getReason(),
-                    f.getAbandoned(),
-                    ProtoMapping.failureClass(f.getFailureClass()),
-                    f.getArtifactsCount()));
+            session.buildFinished(ProtoMapping.report(f));
             // Stored (or refused for good): the drone may forget it. Not sent when storing threw,
             // so the drone sends it again after it reconnects.
             link.send(
@@ -277,10 +263,7 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
                     + ": upgrade the older of the two"));
         return;
       }
-      DroneRegistration drone =
-          new DroneRegistration(
-              r.getName(), r.getHost(), r.getCores(), r.getSlots(), r.getSpeedFactor(), r.getVersion(),
-              r.getCapabilitiesMap());
+      DroneRegistration drone = ProtoMapping.registration(r);
       DroneSession opened = new DroneSession(drone, service, link, dispatcher::wake, coordinatorId, clock);
       sessions.add(opened);
       session = opened;

@@ -72,7 +72,7 @@ final class UploadEndpoint implements StreamObserver<UploadPart> {
     start = part.getStart();
     List<Artifact> files = new ArrayList<>();
     for (dev.buildswarm.proto.v1.Artifact a : start.getFilesList()) {
-      files.add(new Artifact(a.getName(), a.getSize(), a.getSha256()));
+      files.add(ProtoMapping.artifact(a));
     }
     if (files.stream().map(Artifact::name).distinct().count() != files.size()) {
       throw new IllegalArgumentException("an upload names the same file twice");

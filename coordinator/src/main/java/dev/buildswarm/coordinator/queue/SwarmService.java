@@ -100,6 +100,22 @@ public final class SwarmService {
    *     atom) naming the input; nothing was queued
    */
   public List<EnqueueOutcome> enqueueItems(List<EnqueueItem> items, int priority) {
+    List<QueuedAtom> checked = checkedRequest(items, priority);
+    List<EnqueueOutcome> outcomes =
+        queue.enqueue(checked, priority, now(), settings.defaultExpected());
+    if (outcomes.stream().anyMatch(EnqueueOutcome::queued)) {
+      workMayBeReady();
+    }
+    return outcomes;
+  }
+
+  /**
+   * An enqueue request as the queue takes it: every atom and dependency parsed, priorities in
+   * range, dependencies first. Pure, so every entry point refuses the same things.
+   *
+   * @throws IllegalArgumentException naming the input
+   */
+  public static List<QueuedAtom> checkedRequest(List<EnqueueItem> items, int priority) {
     if (items.isEmpty()) {
       throw new IllegalArgumentException("no atoms given");
     }
@@ -107,7 +123,7 @@ public final class SwarmService {
       throw new IllegalArgumentException(
           items.size() + " atoms in one request; the limit is " + MAX_ATOMS_PER_ENQUEUE);
     }
-    if (Math.abs(priority) > MAX_PRIORITY) {
+    if (!priorityInRange(priority)) {
       throw new IllegalArgumentException(
           "priority " + priority + " is out of range -" + MAX_PRIORITY + " to " + MAX_PRIORITY);
     }
@@ -122,18 +138,18 @@ public final class SwarmService {
       for (String dep : item.after()) {
         after.add(Atom.parse(dep));
       }
-      if (item.priority() != null && Math.abs(item.priority()) > MAX_PRIORITY) {
+      if (item.priority() != null && !priorityInRange(item.priority())) {
         throw new IllegalArgumentException(
             "priority " + item.priority() + " of " + item.atom() + " is out of range -" + MAX_PRIORITY + " to " + MAX_PRIORITY);
       }
       parsed.add(new QueuedAtom(Atom.parse(item.atom()), after, item.priority()));
     }
-    List<EnqueueOutcome> outcomes =
-        queue.enqueue(DependencyOrder.order(parsed), priority, now(), settings.defaultExpected());
-    if (outcomes.stream().anyMatch(EnqueueOutcome::queued)) {
-      workMayBeReady();
-    }
-    return outcomes;
+    return DependencyOrder.order(parsed);
+  }
+
+  /** Not Math.abs: the absolute value of Integer.MIN_VALUE is itself, negative, and would pass. */
+  private static boolean priorityInRange(int priority) {
+    return priority >= -MAX_PRIORITY && priority <= MAX_PRIORITY;
   }
 
   /** Input named in an error, at most 100 characters of it. */
