@@ -8,6 +8,7 @@ bench_build() {
   if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
     (cd "$root" && ./mvnw -B -q -ntp -Pbench -DskipTests package -pl bench -am)
   fi
+  # shellcheck disable=SC2034 # read by the scripts that source this
   bench_jar=$(bs_jar "$root" bench)
 }
 
@@ -24,5 +25,6 @@ bench_start_redis() {
   bench_redis_dir="$dir"
   trap 'kill "$bench_redis_pid" 2>/dev/null; wait "$bench_redis_pid" 2>/dev/null; rm -rf "$bench_redis_dir"' EXIT
   for _ in $(seq 1 50); do bs_redis_ping "$bench_redis_port" && break; sleep 0.1; done
+  # shellcheck disable=SC2034 # read by the scripts that source this
   bench_redis_url="redis://127.0.0.1:$bench_redis_port"
 }

@@ -122,6 +122,7 @@ public final class DispatchLatency {
       print("slot: build exits -> next builder's first line", slotTotal);
       print("slot:   build exits -> spawn returned", slotToSpawn);
       print("slot:   spawn returned -> first line", slotExec);
+      print("floor: bare spawn of the builder -> first line", bareSpawns(builder, work, rounds));
     }
   }
 
@@ -151,6 +152,33 @@ public final class DispatchLatency {
     }
     swarm.service().enqueue(atoms, 0);
     swarm.awaitIdle(Duration.ofMinutes(5));
+  }
+
+  /**
+   * The machine's floor: the same builder started straight from this JVM through {@code setsid}, as
+   * the drone starts it, with no swarm in between; from just before {@code ProcessBuilder.start()}
+   * to the builder's first line.
+   */
+  private static List<Long> bareSpawns(Path builder, Path work, int rounds) throws Exception {
+    Path stamps = work.resolve("bare-stamps");
+    Files.writeString(stamps, "");
+    Map<String, Long> before = new HashMap<>();
+    for (int i = 0; i < rounds; i++) {
+      String id = "bare" + i;
+      ProcessBuilder spawn = new ProcessBuilder("setsid", "--", builder.toString(), "=app-misc/bare-1.0");
+      spawn.environment().putAll(Map.of("DRONE_NAME", "bare", "STAMPS", stamps.toString(), "BUILDSWARM_PACKAGE_ID", id));
+      spawn.redirectErrorStream(true);
+      before.put(id, micros(Instant.now()));
+      Process p = spawn.start();
+      p.getInputStream().readAllBytes();
+      p.waitFor();
+      Thread.sleep(5 + ThreadLocalRandom.current().nextInt(20));
+    }
+    List<Long> took = new ArrayList<>();
+    for (Stamp s : read(stamps)) {
+      took.add(s.startUs() - before.get(s.packageId()));
+    }
+    return took;
   }
 
   private static List<Stamp> read(Path stamps) throws java.io.IOException {
