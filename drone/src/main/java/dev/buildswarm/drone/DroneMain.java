@@ -27,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import dev.buildswarm.tokens.AcceptedTokens;
 import dev.buildswarm.tokens.TokenSource;
 import picocli.CommandLine.Option;
 
@@ -250,6 +251,15 @@ public final class DroneMain implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** Who may read the drone's /metrics: the swarm's reader tokens, from the environment. */
+  private static AcceptedTokens readerTokens() {
+    String inline = System.getenv("BUILDSWARM_READER_TOKENS");
+    return AcceptedTokens.of(
+        "reader tokens (BUILDSWARM_READER_TOKENS, BUILDSWARM_READER_TOKENS_FILE)",
+        inline == null ? java.util.List.of() : java.util.List.of(inline.split(",")),
+        System.getenv("BUILDSWARM_READER_TOKENS_FILE"));
+  }
+
   /** The command line this was parsed by (its error stream is where usage errors go). */
   private CommandLine commandLine() {
     return spec != null ? spec.commandLine() : new CommandLine(this);
@@ -287,7 +297,7 @@ public final class DroneMain implements Callable<Integer> {
     // Up before the session: liveness answers at once, readiness says "not registered" until then.
     Optional<DroneHttpServer> http;
     try {
-      http = httpPort == null ? Optional.empty() : Optional.of(DroneHttpServer.start(httpHost, httpPort, agent, config.version()));
+      http = httpPort == null ? Optional.empty() : Optional.of(DroneHttpServer.start(httpHost, httpPort, agent, config.version(), readerTokens()));
     } catch (UncheckedIOException e) {
       System.err.println("buildswarm-drone " + config.name() + " NOT STARTED: " + e.getMessage());
       guard.close();

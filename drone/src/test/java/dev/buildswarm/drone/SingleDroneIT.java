@@ -68,7 +68,9 @@ class SingleDroneIT {
     }
     Path config = dir.resolve("drone.properties");
     Files.writeString(config, "http-port=" + port + "\nslots=3\n");
-    Process drone = drone(Map.of(), "--name", "h1", "--pidfile", dir.resolve("h1.pid").toString(), "--config", config.toString());
+    String reader = "drone-reader-token-0123456789";
+    Process drone =
+        drone(Map.of("BUILDSWARM_READER_TOKENS", reader), "--name", "h1", "--pidfile", dir.resolve("h1.pid").toString(), "--config", config.toString());
     HttpClient http = HttpClient.newHttpClient();
     URI base = URI.create("http://127.0.0.1:" + port);
     HttpResponse<String> live = null;
@@ -87,13 +89,16 @@ class SingleDroneIT {
     HttpResponse<String> ready = http.send(HttpRequest.newBuilder(base.resolve("/health")).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(503, ready.statusCode(), "not ready: no coordinator listens at " + coordinator);
     assertTrue(ready.body().contains("\"registered\":false") && ready.body().contains("\"drone\":\"h1\""), ready.body());
-    HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(base.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(401, http.send(HttpRequest.newBuilder(base.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).statusCode(),
+        "metrics need a reader token");
+    HttpResponse<String> metrics =
+        http.send(HttpRequest.newBuilder(base.resolve("/metrics")).header("Authorization", "Bearer " + reader).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, metrics.statusCode());
     Map<String, Double> samples = PrometheusText.parse(metrics.body());
     assertEquals(3.0, PrometheusText.value(samples, "buildswarm_drone_slots"));
     assertEquals(0.0, PrometheusText.value(samples, "buildswarm_drone_registered"));
     assertEquals(0.0, PrometheusText.value(samples, "buildswarm_drone_builds_running"));
-    assertEquals(404, http.send(HttpRequest.newBuilder(base.resolve("/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    assertEquals(404, http.send(HttpRequest.newBuilder(base.resolve("/healthz")).header("Authorization", "Bearer " + reader).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
     assertEquals(
         405,
         http.send(

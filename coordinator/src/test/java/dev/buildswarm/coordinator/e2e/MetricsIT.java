@@ -58,7 +58,7 @@ class MetricsIT {
                 BuildTemplate.of(List.of(builder.toString(), "{atom}")), work, work.resolve("binpkgs"), "-j2",
                 Map.of("FAKE_EMERGE_SECONDS", "0.2"), Duration.ofMinutes(1), Duration.ofSeconds(2), "test", Map.of(),
                 Duration.ZERO, 8L << 20));
-    DroneHttpServer droneHttp = DroneHttpServer.start("127.0.0.1", 0, drone, "test");
+    DroneHttpServer droneHttp = DroneHttpServer.start("127.0.0.1", 0, drone, "test", dev.buildswarm.tokens.AcceptedTokens.none("reader tokens"));
     String droneUrl = "http://127.0.0.1:" + droneHttp.port();
     int dashboardPort =
         server.getApplicationContext().getBean(EmbeddedDashboard.Maybe.class).dashboard().orElseThrow().port();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.buildswarm.drone.worker.DroneAgent;
+import dev.buildswarm.tokens.AcceptedTokens;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -26,8 +27,10 @@ import java.util.concurrent.Executors;
  *   <li>{@code GET /metrics}: the Prometheus text format.
  * </ul>
  *
- * Public and read-only: nothing here changes the drone, and nothing shows build logs or tokens.
- * Thread-safe: requests run on virtual threads and only read the agent.
+ * Read-only: nothing here changes the drone, and nothing shows build logs or tokens. {@code
+ * /health} is public; with reader tokens configured ({@code BUILDSWARM_READER_TOKENS} or {@code
+ * BUILDSWARM_READER_TOKENS_FILE}, as on the coordinator) every other path needs one as {@code
+ * Authorization: Bearer}. Thread-safe: requests run on virtual threads and only read the agent.
  */
 public final class DroneHttpServer implements AutoCloseable {
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
@@ -37,11 +40,13 @@ public final class DroneHttpServer implements AutoCloseable {
   private final DroneAgent agent;
   private final String version;
   private final ObjectMapper json = new ObjectMapper();
+  private final AcceptedTokens readers;
 
-  private DroneHttpServer(HttpServer server, DroneAgent agent, String version) {
+  private DroneHttpServer(HttpServer server, DroneAgent agent, String version, AcceptedTokens readers) {
     this.server = server;
     this.agent = agent;
     this.version = version;
+    this.readers = readers;
   }
 
   /**
@@ -49,14 +54,14 @@ public final class DroneHttpServer implements AutoCloseable {
    *
    * @throws UncheckedIOException naming the address when it cannot be bound
    */
-  public static DroneHttpServer start(String host, int port, DroneAgent agent, String version) {
+  public static DroneHttpServer start(String host, int port, DroneAgent agent, String version, AcceptedTokens readers) {
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(host, port), 16);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen for HTTP on " + host + ":" + port + ": " + e.getMessage(), e);
     }
-    DroneHttpServer http = new DroneHttpServer(server, agent, version);
+    DroneHttpServer http = new DroneHttpServer(server, agent, version, readers);
     server.createContext("/", http::handle);
     server.setExecutor(http.executor);
     server.start();
@@ -75,7 +80,14 @@ public final class DroneHttpServer implements AutoCloseable {
         send(exchange, 405, "text/plain; charset=utf-8", "only GET and HEAD\n");
         return;
       }
-      switch (exchange.getRequestURI().getPath()) {
+      String path = exchange.getRequestURI().getPath();
+      boolean open = path.equals("/health") || path.startsWith("/health/");
+      if (!open && readers.isConfigured()
+          && !readers.accepts(AcceptedTokens.fromAuthorization(exchange.getRequestHeaders().getFirst("Authorization")))) {
+        send(exchange, 401, "text/plain; charset=utf-8", "this drone's /metrics needs a reader token (Authorization: Bearer <token>)\n");
+        return;
+      }
+      switch (path) {
         case "/health", "/health/ready" -> ready(exchange);
         case "/health/live" -> send(exchange, 200, "application/json", json(Map.of("status", "UP", "version", version)));
         case "/metrics" -> send(exchange, 200, PROMETHEUS_TEXT, agent.metrics().scrape());
