@@ -68,3 +68,35 @@ bench_coordinator() {
   for _ in $(seq 1 600); do bs_http_ok "$http_port" /health && return; sleep 0.1; done
   bs_log "the coordinator did not come up"; cat "$bench_dir/coordinator.log" >&2; exit 1
 }
+
+# CPU seconds a process has used so far (user + system, from /proc).
+bench_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/$1/stat"
+}
+
+# Prints, per Lua script, calls and µs per call on the Redis since the last reset, then resets.
+bench_script_stats() {
+  redis-cli -p "$redis_port" info commandstats | grep -E 'cmdstat_(evalsha|eval|fcall):' || true
+  redis-cli -p "$redis_port" config resetstat >/dev/null
+}
+
+# The coordinator's script calls by script: count and mean round trip in ms (from its /metrics).
+bench_coordinator_scripts() {
+  curl -fsS -H "Authorization: Bearer $(cat "$bench_dir/reader")" "http://127.0.0.1:$http_port/metrics" |
+    awk '/^buildswarm_script_seconds_(count|sum)\{/ {
+           match($0, /script="[^"]*"/); s = substr($0, RSTART + 8, RLENGTH - 9)
+           if ($0 ~ /_count/) c[s] = $2; else t[s] = $2 }
+         END { for (s in c) if (c[s] > 0) printf "  script %-14s calls=%d mean_ms=%.3f\n", s, c[s], 1000 * t[s] / c[s] }'
+}
+
+# Starts the dashboard (its own JVM, extra options in "$@") on $dashboard_port; waits for /health.
+bench_dashboard() {
+  dashboard_port=$(bench_port)
+  BUILDSWARM_REDIS_URL="redis://127.0.0.1:$redis_port" BUILDSWARM_SWARM=bench \
+    BUILDSWARM_DASHBOARD_PORT="$dashboard_port" BUILDSWARM_COORDINATOR="127.0.0.1:$grpc_port" \
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED "$@" -jar "$dashboard_jar" >"$bench_dir/dashboard.log" 2>&1 &
+  bench_pids+=("$!")
+  dashboard_pid=$!
+  for _ in $(seq 1 600); do bs_http_ok "$dashboard_port" /health && return; sleep 0.1; done
+  bs_log "the dashboard did not come up"; cat "$bench_dir/dashboard.log" >&2; exit 1
+}
