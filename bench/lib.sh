@@ -76,7 +76,7 @@ bench_cpu() {
 
 # Prints, per Lua script, calls and µs per call on the Redis since the last reset, then resets.
 bench_script_stats() {
-  redis-cli -p "$redis_port" info commandstats | grep -E 'cmdstat_(evalsha|eval|fcall):' || true
+  redis-cli -p "$redis_port" info commandstats | grep -E 'cmdstat_(evalsha|eval|fcall|publish):' || true
   redis-cli -p "$redis_port" config resetstat >/dev/null
 }
 

@@ -68,15 +68,18 @@ public final class ScaleBenchmark {
           throw new IllegalStateException("drones did not all register within 120 s");
         }
         System.out.printf("drones registered=%d seconds=%.1f%n", drones, (System.nanoTime() - start) / 1e9);
+        // A page from now on: the dashboard starts its feed with its first page, and its first
+        // reads (every queued package's expected time, once) are not what a page sees later.
+        PageFeed page = new PageFeed(dashboardPort, reader);
         // Let every drone get its first package and the JITs settle before measuring.
         Thread.sleep(20_000);
         System.out.printf("running builds=%d (of %d slots)%n", swarm.running(), drones);
-
-        PageFeed page = new PageFeed(dashboardPort, reader);
+        page.reset();
         swarm.onFinished = page.finishedAt::put;
         swarm.startRecording();
         long beats = swarm.heartbeats.get();
         long finished = swarm.finished.get();
+        Map<Double, Double> readsBefore = buckets(metrics(dashboardPort, reader), READ_SECONDS);
         double cpu0 = cpuSeconds(coordinatorPid);
         double dashCpu0 = cpuSeconds(dashboardPid);
         long window0 = System.nanoTime();
@@ -84,7 +87,12 @@ public final class ScaleBenchmark {
         double window = (System.nanoTime() - window0) / 1e9;
         double cpu = cpuSeconds(coordinatorPid) - cpu0;
         double dashCpu = cpuSeconds(dashboardPid) - dashCpu0;
+        windowReads(readsBefore, buckets(metrics(dashboardPort, reader), READ_SECONDS));
         page.close();
+        // A page that connects now gets the whole snapshot of the running swarm.
+        PageFeed late = new PageFeed(dashboardPort, reader);
+        late.awaitSnapshot();
+        late.close();
         System.out.printf(
             "window seconds=%.1f builds_finished=%d heartbeats=%d session_errors=%d%n",
             window, swarm.finished.get() - finished, swarm.heartbeats.get() - beats, swarm.errors.get());
@@ -96,6 +104,8 @@ public final class ScaleBenchmark {
             "claim latency (BuildFinished sent to next Assignment received) count=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f%n",
             claims.count(), claims.quantile(0.5) / 1e3, claims.quantile(0.99) / 1e3, claims.quantile(1.0) / 1e3);
         page.report();
+        System.out.printf(
+            "dashboard snapshot on connect bytes=%d connect_to_snapshot_ms=%.0f%n", late.snapshotBytes, late.snapshotMs);
         scripts(coordinatorHttp, reader);
         dashboardMetrics(dashboardPort, reader);
         heap("coordinator", coordinatorPid);
@@ -189,6 +199,35 @@ public final class ScaleBenchmark {
         (script, v) -> System.out.printf("coordinator script=%s calls=%.0f mean_ms=%.3f (whole run)%n", script, v[0], 1000 * v[1] / v[0]));
   }
 
+  private static final String READ_SECONDS = "buildswarm_dashboard_snapshot_read_seconds";
+
+  /** A histogram's cumulative bucket counts by upper bound ({@code +Inf} as infinity). */
+  private static Map<Double, Double> buckets(String text, String name) {
+    Map<Double, Double> counts = new java.util.TreeMap<>();
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "_bucket\\{[^}]*le=\"([^\"]+)\"[^}]*} (\\S+)").matcher(text);
+    while (m.find()) {
+      counts.put(m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)));
+    }
+    return counts;
+  }
+
+  /** Reads of the swarm by the dashboard within the window: how many, and the bucket of the p50/p99. */
+  private static void windowReads(Map<Double, Double> before, Map<Double, Double> after) {
+    double total = after.getOrDefault(Double.POSITIVE_INFINITY, 0.0) - before.getOrDefault(Double.POSITIVE_INFINITY, 0.0);
+    double p50 = Double.NaN;
+    double p99 = Double.NaN;
+    for (Map.Entry<Double, Double> e : after.entrySet()) {
+      double n = e.getValue() - before.getOrDefault(e.getKey(), 0.0);
+      if (Double.isNaN(p50) && n >= 0.5 * total) {
+        p50 = e.getKey();
+      }
+      if (Double.isNaN(p99) && n >= 0.99 * total) {
+        p99 = e.getKey();
+      }
+    }
+    System.out.printf("dashboard snapshot reads in the window count=%.0f p50_at_most_s=%s p99_at_most_s=%s%n", total, p50, p99);
+  }
+
   /** The dashboard's own figures: snapshot read time and snapshot size. */
   private static void dashboardMetrics(int port, String reader) throws IOException, InterruptedException {
     String text = metrics(port, reader);
@@ -242,7 +281,7 @@ public final class ScaleBenchmark {
       return null;
     }
 
-    private void message(String text) {
+    private synchronized void message(String text) {
       long now = System.currentTimeMillis();
       JsonNode m;
       try {
@@ -274,12 +313,24 @@ public final class ScaleBenchmark {
       }
     }
 
+    synchronized void reset() {
+      doneToPage.clear();
+      deltaBytes.clear();
+      gapsMs.clear();
+      lastDelta = 0;
+    }
+
+    void awaitSnapshot() throws InterruptedException {
+      for (int i = 0; i < 100 && snapshotBytes < 0; i++) {
+        Thread.sleep(50);
+      }
+    }
+
     void close() {
       socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
     }
 
-    void report() {
-      System.out.printf("dashboard page first_snapshot_bytes=%d connect_to_snapshot_ms=%.0f%n", snapshotBytes, snapshotMs);
+    synchronized void report() {
       System.out.printf(
           "dashboard page deltas=%d bytes_p50=%d bytes_p99=%d gap_p50_ms=%d gap_max_ms=%d%n",
           deltaBytes.count(), deltaBytes.quantile(0.5), deltaBytes.quantile(0.99), gapsMs.quantile(0.5), gapsMs.quantile(1.0));

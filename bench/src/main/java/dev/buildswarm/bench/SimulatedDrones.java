@@ -52,6 +52,7 @@ final class SimulatedDrones implements AutoCloseable {
   /** Claim latencies in µs, recorded while {@link #recording} is on. */
   final Latencies claimLatency = new Latencies();
   volatile boolean recording;
+  private volatile boolean closing;
   /** Told of each package whose success was sent, with the time sent (ms), if set. */
   volatile BiConsumer<String, Long> onFinished;
 
@@ -112,6 +113,7 @@ final class SimulatedDrones implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     timers.shutdownNow();
     for (Drone d : drones) {
       d.end();
@@ -220,8 +222,10 @@ final class SimulatedDrones implements AutoCloseable {
 
     @Override
     public void onError(Throwable t) {
-      errors.incrementAndGet();
-      System.err.println("drone " + name + ": session ended: " + t);
+      if (!closing) {
+        errors.incrementAndGet();
+        System.err.println("drone " + name + ": session ended: " + t);
+      }
       synchronized (this) {
         ended = true;
       }
