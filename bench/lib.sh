@@ -100,3 +100,14 @@ bench_dashboard() {
   for _ in $(seq 1 600); do bs_http_ok "$dashboard_port" /health && return; sleep 0.1; done
   bs_log "the dashboard did not come up"; cat "$bench_dir/dashboard.log" >&2; exit 1
 }
+
+# CPU seconds of a process by thread kind (thread names with digits folded), largest first.
+bench_threads() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    cat "$task/stat" 2>/dev/null
+  done | awk -v hz="$(getconf CLK_TCK)" '{
+      name = substr($0, index($0, "(") + 1); name = substr(name, 1, index(name, ")") - 1); gsub(/[0-9]+/, "N", name)
+      rest = substr($0, index($0, ") ") + 2); split(rest, f, " "); cpu[name] += (f[12] + f[13]) / hz }
+    END { for (n in cpu) if (cpu[n] >= 0.1) printf "  thread %-18s cpu_seconds=%.1f\n", n, cpu[n] }' | sort -t= -k2 -rn
+}

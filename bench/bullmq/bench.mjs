@@ -39,5 +39,9 @@ async function round(count) {
 }
 
 await round(Math.max(5000, Math.floor(jobs / 2)));
+const cpuBefore = process.cpuUsage();
 const { done, seconds } = await round(jobs);
-console.log(`bullmq workers=${workers} jobs=${done} seconds=${seconds.toFixed(3)} per_second=${Math.round(done / seconds)}`);
+const cpu = process.cpuUsage(cpuBefore);
+// node's own CPU in the measured round (adding the jobs included), for CPU per job beside ours.
+const cpuSeconds = ((cpu.user + cpu.system) / 1e6).toFixed(2);
+console.log(`bullmq workers=${workers} jobs=${done} seconds=${seconds.toFixed(3)} cpu_seconds=${cpuSeconds} per_second=${Math.round(done / seconds)}`);
