@@ -44,7 +44,9 @@ async function round(count) {
 
 await round(Math.max(5000, Math.floor(jobs / 2)));
 const { done, seconds, cpuMicros } = await round(jobs);
+// node's own CPU in the measured round (adding the jobs included): per job for run-claim-bench,
+// in seconds for run-e2e-bench.
 console.log(
-  `bullmq workers=${workers} jobs=${done} seconds=${seconds.toFixed(3)} ` +
+  `bullmq workers=${workers} jobs=${done} seconds=${seconds.toFixed(3)} cpu_seconds=${(cpuMicros / 1e6).toFixed(2)} ` +
     `client_cpu_us_per_job=${(cpuMicros / done).toFixed(1)} per_second=${Math.round(done / seconds)}`,
 );

@@ -30,10 +30,12 @@ class DashboardIT {
   private EmbeddedServer server;
   private RedissonClient redis;
   private SwarmWriter swarm;
+  private String swarmName;
 
   @BeforeEach
   void start(RedisEndpoint endpoint) {
     String name = endpoint.swarm() + "-" + System.nanoTime();
+    swarmName = name;
     redis = RedisConnection.open(endpoint.url());
     swarm = new SwarmWriter(redis, new RedisKeys(name));
     server =
@@ -69,6 +71,14 @@ class DashboardIT {
       current = SnapshotDelta.apply(current, delta);
     }
     return current;
+  }
+
+  private static long doneInTheHour(JsonNode view) {
+    long sum = 0;
+    for (JsonNode minute : view.get("throughput")) {
+      sum += minute.get("done").asLong();
+    }
+    return sum;
   }
 
   private static boolean hasDrones(JsonNode view, int n) {
@@ -227,6 +237,26 @@ class DashboardIT {
       assertEquals(1, view.get("failed").get("total").asLong());
       assertEquals("failed", view.get("events").get(0).get("fields").get("type").asText());
       assertEquals(1, view.get("throughput").get(59).get("failed").asLong());
+    }
+  }
+
+  @Test
+  void aDashboardStartedAfterManyEventsCountsTheWholeHourOfFinishedBuilds() throws Exception {
+    // More events than one page of the look-back: the first read shows the newest page, the
+    // following reads add the older ones to the chart.
+    long now = System.currentTimeMillis();
+    int finished = 12_345;
+    org.redisson.api.RBatch batch = redis.createBatch();
+    for (int i = 0; i < finished; i++) {
+      batch.<String, String>getStream(new RedisKeys(swarmName).events(), org.redisson.client.codec.StringCodec.INSTANCE)
+          .addAsync(org.redisson.api.stream.StreamAddArgs.entries(
+              Map.of("ts", String.valueOf(now), "type", "done", "id", String.valueOf(i), "atom", "=dev-libs/p" + i + "-1")));
+    }
+    batch.execute();
+    try (FeedClient feed = new FeedClient(server.getPort())) {
+      JsonNode view = follow(feed, feed.next(10), v -> doneInTheHour(v) == finished);
+      assertEquals(finished, doneInTheHour(view));
+      assertEquals(String.valueOf(finished - 1), view.get("events").get(0).get("fields").get("id").asText());
     }
   }
 }
