@@ -91,6 +91,26 @@ class LeaseWatchIT {
     assertEquals("direct", service.packageRecord("1").get("drone"));
   }
 
+  /**
+   * The coordinator accepts a lease TTL of twice the heartbeat interval; half that TTL is one
+   * interval, so a lease watch at half the TTL would stop a healthy build between a heartbeat and
+   * its answer. A build on a healthy connection runs to its end.
+   */
+  @Test
+  void aBuildOnAHealthyConnectionIsNotStoppedWhenTheLeaseTtlIsTwiceTheHeartbeatInterval(RedisEndpoint redis)
+      throws Exception {
+    EmbeddedServer server =
+        TestSwarm.coordinator(redis.url(), redis.swarm() + "-" + System.nanoTime(), 0, "1s", Map.of("buildswarm.heartbeat-interval", "500ms"));
+    closing.add(server::close);
+    SwarmService service = TestSwarm.service(server);
+    Path builds = work.resolve("builds.log");
+    drone("steady", "localhost:" + TestSwarm.grpcPort(server), "8", builds);
+    assertTrue(swarm("--coordinator", "localhost:" + TestSwarm.grpcPort(server), "queue", "add", "=app-misc/steady-1").startsWith("0\n"));
+    await("built", 60, () -> "done".equals(service.packageRecord("1").get("state")));
+    assertEquals("1", service.packageRecord("1").get("attempt"), "built in one attempt: " + read(builds));
+    assertTrue(!read(builds).contains("TERM"), "never stopped: " + read(builds));
+  }
+
   private DroneAgent drone(String name, String target, String seconds, Path builds) throws InterruptedException {
     DroneAgent drone =
         new DroneAgent(

@@ -56,6 +56,39 @@ class QueueScriptsIT extends QueueFixture {
     return redis.getScoredSortedSet(key, StringCodec.INSTANCE).contains(member);
   }
 
+  /**
+   * One group-commit call holding the same verdict twice (a drone's resend that met its first in a
+   * batch), with the drone's next package claimed: the second reads what the first wrote and is a
+   * duplicate; the dependent the first released is claimed once; the counts are the index sizes.
+   */
+  @Test
+  void oneBatchWithAVerdictTwiceAppliesItOnceAndClaimsTheDependentItReleasedOnce() {
+    queue.enqueue(
+        List.of(
+            new QueuedAtom(Atom.parse("=app-misc/a-1"), List.of()),
+            new QueuedAtom(Atom.parse("=app-misc/b-1"), List.of(Atom.parse("=app-misc/a-1")))),
+        0, 1_000, DEFAULT_EXPECTED);
+    Claim.Claimed a = claim("d1", 2_000);
+    List<Object> args = new ArrayList<>(List.of(keys.prefix(), "2"));
+    for (int i = 0; i < 2; i++) {
+      args.addAll(List.of(a.packageId(), "d1", String.valueOf(a.token()), "3000", "100", "d1", String.valueOf(TTL.toMillis()), "0"));
+    }
+    List<Object> reply = new LuaScripts(redis).run(LuaScripts.Script.COMPLETE, List.of(keys.stateCounts()), args.toArray());
+    int secondAt = 1 + ((Long) reply.get(0)).intValue();
+    assertEquals("done", reply.get(2), "first: " + reply);
+    assertEquals(1L, reply.get(3), "the dependent claimed with the first: " + reply);
+    assertEquals(List.of(2L, 1L, "duplicate"), reply.subList(secondAt, reply.size()), "second: " + reply);
+    String b = String.valueOf(reply.get(4));
+    assertEquals("claimed", record(b).get("state"));
+    Map<String, Long> counts = queue.countsByState();
+    assertEquals(1L, counts.getOrDefault("done", 0L));
+    assertEquals(1L, counts.getOrDefault("claimed", 0L));
+    assertEquals(0L, counts.getOrDefault("queued", 0L) + counts.getOrDefault("blocked", 0L));
+    assertEquals(1, redis.getScoredSortedSet(keys.leases(), StringCodec.INSTANCE).size());
+    assertEquals(0, redis.getScoredSortedSet(keys.ready(), StringCodec.INSTANCE).size());
+    assertTrue(inSortedSet(keys.leases(), b));
+  }
+
   @Test
   void anAtomAlreadyInTheSwarmIsNotQueuedTwice() {
     List<EnqueueOutcome> first = enqueue(0, "=sys-libs/glibc-2.38-r10", "dev-util/cmake");

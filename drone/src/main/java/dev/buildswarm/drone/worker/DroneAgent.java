@@ -79,6 +79,8 @@ public final class DroneAgent implements AutoCloseable {
   private volatile long reconnectAfterMs = -1;
   /** A lease not renewed for this long is the coordinator's to requeue; from Registered. */
   private volatile long leaseTtlMs = 30_000;
+  /** How often this drone heartbeats; from Registered. */
+  private volatile long heartbeatIntervalMs = 5_000;
   private final HostFacts host;
   private final ArtifactUploader uploader;
 
@@ -156,7 +158,10 @@ public final class DroneAgent implements AutoCloseable {
       if (!coordinatorRenews) {
         continue;
       }
-      long limitNanos = leaseTtlMs * 1_000_000 / 2;
+      // Never less than one and a half heartbeat intervals: a coordinator accepts a TTL of twice the
+      // interval, where half the TTL would run out between a heartbeat and its answer. Still below
+      // the TTL, since the TTL is at least two intervals.
+      long limitNanos = Math.max(leaseTtlMs / 2, heartbeatIntervalMs * 3 / 2) * 1_000_000;
       long now = System.nanoTime();
       for (RunningBuildState build : running.values()) {
         long silentNanos = now - build.renewedAtNanos().get();
@@ -276,12 +281,16 @@ public final class DroneAgent implements AutoCloseable {
   private void heartbeatLoop(CountDownLatch ended, long[] intervalMs) {
     try {
       long lastBeat = System.nanoTime();
+      boolean first = true;
       while (ended.getCount() > 0 && !stopping) {
         // Short naps, reading the interval each time: Registered sets it after this loop began,
         // and the first heartbeat must not wait for the default interval (the lease watch counts).
-        while (System.nanoTime() - lastBeat < intervalMs[0] * 1_000_000L) {
+        // The first goes out at once, right behind Register: builds carried over a reconnect were
+        // last seen renewed before it, and only a heartbeat's answer tells the lease watch so.
+        while (!first && System.nanoTime() - lastBeat < intervalMs[0] * 1_000_000L) {
           Thread.sleep(Math.min(50, intervalMs[0]));
         }
+        first = false;
         lastBeat = System.nanoTime();
         Heartbeat.Builder beat =
             Heartbeat.newBuilder()
@@ -316,6 +325,7 @@ public final class DroneAgent implements AutoCloseable {
         case REGISTERED -> {
           if (message.getRegistered().getHeartbeatIntervalMs() > 0) {
             heartbeatMs[0] = message.getRegistered().getHeartbeatIntervalMs();
+            heartbeatIntervalMs = heartbeatMs[0];
           }
           if (message.getRegistered().getLeaseTtlMs() > 0) {
             leaseTtlMs = message.getRegistered().getLeaseTtlMs();
