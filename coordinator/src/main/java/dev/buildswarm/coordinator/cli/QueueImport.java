@@ -98,6 +98,10 @@ final class QueueImport implements Callable<Integer> {
           + " MiB (split it into several imports); nothing queued");
       return SwarmCli.EXIT_BAD_INPUT;
     }
+    if (Math.abs((long) priority) > SwarmService.MAX_PRIORITY) {
+      err.println("swarm: --priority " + priority + " is out of range -" + SwarmService.MAX_PRIORITY + " to " + SwarmService.MAX_PRIORITY);
+      return SwarmCli.EXIT_BAD_INPUT;
+    }
     Parsed parsed;
     try {
       parsed = parse(text, format, ordered);
@@ -206,6 +210,11 @@ final class QueueImport implements Callable<Integer> {
       Integer own = p.has("priority") ? p.get("priority").asInt() : null;
       if (p.has("priority") && !(p.get("priority").isIntegralNumber() && p.get("priority").canConvertToInt())) {
         bad.add(where + ": priority must be a whole number");
+        continue;
+      }
+      if (own != null && Math.abs((long) own) > SwarmService.MAX_PRIORITY) {
+        // Checked here too: an import sent in several requests must not stop half-way.
+        bad.add(where + ": priority " + own + " is out of range -" + SwarmService.MAX_PRIORITY + " to " + SwarmService.MAX_PRIORITY);
         continue;
       }
       items.add(new Item(atom, after, own));

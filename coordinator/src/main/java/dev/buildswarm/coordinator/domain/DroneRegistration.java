@@ -38,7 +38,7 @@ public record DroneRegistration(
   public DroneRegistration {
     if (name == null || !NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(
-          "invalid drone name '" + name + "': use 1 to 64 of A-Z a-z 0-9 . _ -");
+          "invalid drone name " + shown(name) + ": use 1 to 64 of A-Z a-z 0-9 . _ -");
     }
     if (cores < 1 || cores > 4096) {
       throw new IllegalArgumentException("drone " + name + ": cores must be 1 to 4096, got " + cores);
@@ -62,13 +62,29 @@ public record DroneRegistration(
     for (Map.Entry<String, String> c : capabilities.entrySet()) {
       if (!CAPABILITY.matcher(c.getKey()).matches()) {
         throw new IllegalArgumentException(
-            "drone " + name + ": invalid capability name '" + c.getKey() + "': use 1 to 32 of a-z 0-9 . _ -");
+            "drone " + name + ": invalid capability name " + shown(c.getKey()) + ": use 1 to 32 of a-z 0-9 . _ -");
       }
-      if (c.getValue().length() > 256 || c.getValue().contains("\n")) {
+      if (c.getValue().length() > 256 || c.getValue().chars().anyMatch(Character::isISOControl)) {
         throw new IllegalArgumentException(
             "drone " + name + ": capability " + c.getKey() + " must be one line of at most 256 characters");
       }
     }
     capabilities = Map.copyOf(new TreeMap<>(capabilities));
+  }
+
+  /** Untrusted text named in an error: quoted, control characters escaped, at most 80 characters. */
+  private static String shown(String text) {
+    if (text == null) {
+      return "(none)";
+    }
+    StringBuilder out = new StringBuilder("'");
+    text.codePoints().limit(80).forEach(c -> {
+      if (Character.isISOControl(c)) {
+        out.append(String.format("\\x%02x", c));
+      } else {
+        out.appendCodePoint(c);
+      }
+    });
+    return out.append(text.codePointCount(0, text.length()) > 80 ? "'..." : "'").toString();
   }
 }

@@ -39,6 +39,15 @@ class QueueImportTest {
   }
 
   @Test
+  void aPriorityOutOfRangeIsNamedBeforeAnythingIsSent() {
+    // Was sent as is: with more than one request's worth of packages, the earlier requests were
+    // queued before the coordinator refused the one holding it.
+    QueueImport.Parsed parsed = json("[\"=app-misc/a-1\", {\"atom\": \"=app-misc/b-1\", \"priority\": 100001}]");
+    assertEquals(1, parsed.items().size());
+    assertEquals(List.of("entry 2: priority 100001 is out of range -100000 to 100000"), parsed.bad());
+  }
+
+  @Test
   void aFractionalPriorityIsRefusedNotRounded() {
     QueueImport.Parsed parsed = json("[{\"atom\": \"=app-misc/b-1\", \"priority\": 1.5}]");
     assertEquals(List.of("entry 1: priority must be a whole number"), parsed.bad());
