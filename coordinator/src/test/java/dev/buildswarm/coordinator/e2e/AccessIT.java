@@ -60,8 +60,18 @@ class AccessIT {
   private final List<AutoCloseable> closing = new ArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
 
+  /** Everything logged while a test runs, on any thread: no token may be in it. */
+  private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+      new ch.qos.logback.core.read.ListAppender<>();
+
+  private static ch.qos.logback.classic.Logger rootLogger() {
+    return (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+  }
+
   @BeforeEach
   void start(RedisEndpoint redis) throws Exception {
+    logged.start();
+    rootLogger().addAppender(logged);
     Path droneTokens = work.resolve("drone-tokens");
     Files.writeString(droneTokens, TestSwarm.DRONE_TOKEN + "\n");
     server =
@@ -82,6 +92,17 @@ class AccessIT {
       c.close();
     }
     server.close();
+    rootLogger().detachAppender(logged);
+    List<String> tokens =
+        List.of(TestSwarm.DRONE_TOKEN, TestSwarm.OPERATOR_TOKEN, READER, "guessed-token-0123456789", "rotated-drone-token-0123456789");
+    for (ch.qos.logback.classic.spi.ILoggingEvent event : logged.list) {
+      String text = event.getFormattedMessage()
+          + (event.getThrowableProxy() == null ? "" : ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(event.getThrowableProxy()));
+      for (String token : tokens) {
+        assertFalse(text.contains(token), "a token was logged: " + text);
+      }
+    }
+    assertTrue(logged.list.size() > 0, "the log was captured");
   }
 
   @Test
