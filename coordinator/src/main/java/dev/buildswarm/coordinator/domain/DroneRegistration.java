@@ -1,5 +1,6 @@
 package dev.buildswarm.coordinator.domain;
 
+import dev.buildswarm.atom.ShownInput;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -38,7 +39,7 @@ public record DroneRegistration(
   public DroneRegistration {
     if (name == null || !NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(
-          "invalid drone name " + shown(name) + ": use 1 to 64 of A-Z a-z 0-9 . _ -");
+          "invalid drone name '" + ShownInput.of(name, 80) + "': use 1 to 64 of A-Z a-z 0-9 . _ -");
     }
     if (cores < 1 || cores > 4096) {
       throw new IllegalArgumentException("drone " + name + ": cores must be 1 to 4096, got " + cores);
@@ -62,7 +63,7 @@ public record DroneRegistration(
     for (Map.Entry<String, String> c : capabilities.entrySet()) {
       if (!CAPABILITY.matcher(c.getKey()).matches()) {
         throw new IllegalArgumentException(
-            "drone " + name + ": invalid capability name " + shown(c.getKey()) + ": use 1 to 32 of a-z 0-9 . _ -");
+            "drone " + name + ": invalid capability name '" + ShownInput.of(c.getKey(), 80) + "': use 1 to 32 of a-z 0-9 . _ -");
       }
       if (c.getValue().length() > 256 || c.getValue().chars().anyMatch(Character::isISOControl)) {
         throw new IllegalArgumentException(
@@ -70,21 +71,5 @@ public record DroneRegistration(
       }
     }
     capabilities = Map.copyOf(new TreeMap<>(capabilities));
-  }
-
-  /** Untrusted text named in an error: quoted, control characters escaped, at most 80 characters. */
-  private static String shown(String text) {
-    if (text == null) {
-      return "(none)";
-    }
-    StringBuilder out = new StringBuilder("'");
-    text.codePoints().limit(80).forEach(c -> {
-      if (Character.isISOControl(c)) {
-        out.append(String.format("\\x%02x", c));
-      } else {
-        out.appendCodePoint(c);
-      }
-    });
-    return out.append(text.codePointCount(0, text.length()) > 80 ? "'..." : "'").toString();
   }
 }

@@ -15,8 +15,8 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import org.redisson.api.RedissonClient;
 
 /**
- * {@code GET /metrics}: the Prometheus text format, a public route like {@code /health} (it shows
- * counts, never atoms, drone names or tokens). Each scrape reads the swarm's status once for the
+ * {@code GET /metrics}: the Prometheus text format (counts, never atoms, drone names or tokens);
+ * behind reader tokens when they are configured ({@code ReaderGate}). Each scrape reads the swarm's status once for the
  * queue and drone gauges; while Redis does not answer, the scrape still answers, with those gauges
  * NaN and {@code buildswarm_redis_up 0}.
  */

@@ -1,6 +1,7 @@
 package dev.buildswarm.coordinator.queue;
 
 import dev.buildswarm.atom.Atom;
+import dev.buildswarm.atom.ShownInput;
 import dev.buildswarm.coordinator.domain.Artifact;
 import dev.buildswarm.coordinator.domain.Claim;
 import dev.buildswarm.coordinator.domain.DroneOrder;
@@ -131,7 +132,7 @@ public final class SwarmService {
     for (EnqueueItem item : items) {
       if (item.after().size() > MAX_DEPENDENCIES_PER_ATOM) {
         throw new IllegalArgumentException(
-            clipped(item.atom()) + " waits for " + item.after().size() + " packages; the limit is " + MAX_DEPENDENCIES_PER_ATOM
+            ShownInput.of(item.atom(), 100) + " waits for " + item.after().size() + " packages; the limit is " + MAX_DEPENDENCIES_PER_ATOM
                 + " dependencies per atom");
       }
       List<Atom> after = new ArrayList<>(item.after().size());
@@ -150,11 +151,6 @@ public final class SwarmService {
   /** Not Math.abs: the absolute value of Integer.MIN_VALUE is itself, negative, and would pass. */
   private static boolean priorityInRange(int priority) {
     return priority >= -MAX_PRIORITY && priority <= MAX_PRIORITY;
-  }
-
-  /** Input named in an error, at most 100 characters of it. */
-  private static String clipped(String input) {
-    return input.length() <= 100 ? input : input.substring(0, 100) + "...";
   }
 
   public Claim claim(String drone) {

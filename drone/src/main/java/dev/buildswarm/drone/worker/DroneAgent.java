@@ -167,9 +167,9 @@ public final class DroneAgent implements AutoCloseable {
         long silentNanos = now - build.renewedAtNanos().get();
         if (silentNanos > limitNanos && build.leaseLost().compareAndSet(false, true)) {
           LOG.warn(
-              "the lease of package {} has not been renewed for {} ms (half the lease TTL of {} s): stopping its build"
-                  + " before the coordinator can hand it to another drone",
-              build.packageId(), silentNanos / 1_000_000, leaseTtlMs / 1000);
+              "the lease of package {} has not been renewed for {} ms (the limit is {} ms, the lease TTL {} ms):"
+                  + " stopping its build before the coordinator can hand it to another drone",
+              build.packageId(), silentNanos / 1_000_000, limitNanos / 1_000_000, leaseTtlMs);
           build.process().cancel();
         }
       }
@@ -280,29 +280,26 @@ public final class DroneAgent implements AutoCloseable {
 
   private void heartbeatLoop(CountDownLatch ended, long[] intervalMs) {
     try {
-      long lastBeat = System.nanoTime();
-      boolean first = true;
       while (ended.getCount() > 0 && !stopping) {
-        // Short naps, reading the interval each time: Registered sets it after this loop began,
-        // and the first heartbeat must not wait for the default interval (the lease watch counts).
         // The first goes out at once, right behind Register: builds carried over a reconnect were
         // last seen renewed before it, and only a heartbeat's answer tells the lease watch so.
-        while (!first && System.nanoTime() - lastBeat < intervalMs[0] * 1_000_000L) {
-          Thread.sleep(Math.min(50, intervalMs[0]));
-        }
-        first = false;
-        lastBeat = System.nanoTime();
+        long sent = System.nanoTime();
         Heartbeat.Builder beat =
             Heartbeat.newBuilder()
                 .setLoadAverage(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage())
                 .setFreeDiskBytes(host.freeDiskBytes())
                 .setMemoryAvailableBytes(host.memoryAvailableBytes())
-                .setSentAtNanos(System.nanoTime());
+                .setSentAtNanos(sent);
         for (RunningBuildState build : running.values()) {
           beat.addRunning(
               RunningBuild.newBuilder().setPackageId(build.packageId()).setToken(build.token()));
         }
         send(DroneMessage.newBuilder().setHeartbeat(beat).build());
+        // Short naps, reading the interval each time: Registered sets it after this loop began,
+        // and the next heartbeat must not wait for the default interval (the lease watch counts).
+        while (ended.getCount() > 0 && System.nanoTime() - sent < intervalMs[0] * 1_000_000L) {
+          Thread.sleep(Math.min(50, intervalMs[0]));
+        }
       }
     } catch (InterruptedException e) {
       // Session ended.
