@@ -4,9 +4,18 @@
 // JOBS/2 jobs, untimed, warms the JIT, as on the Java side. Prints one line like the Java side.
 // Usage: node bench.mjs REDIS_PORT WORKERS JOBS
 import { Queue, Worker } from "bullmq";
+import IORedis from "ioredis";
 
 const [port, workers, jobs] = process.argv.slice(2).map(Number);
 const connection = { host: "127.0.0.1", port };
+
+// CPU seconds the Redis server has used (INFO cpu): whether Redis is the limit.
+const probe = new IORedis(port, "127.0.0.1");
+async function redisCpuSeconds() {
+  const info = await probe.info("cpu");
+  const field = (name) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)[1]);
+  return field("used_cpu_user") + field("used_cpu_sys");
+}
 
 async function round(count) {
   const name = "bench-" + process.hrtime.bigint();
@@ -21,6 +30,7 @@ async function round(count) {
   let done = 0;
   let start;
   let cpuStart;
+  const redisCpuStart = await redisCpuSeconds();
   const worker = await new Promise((resolve) => {
     const w = new Worker(name, async () => {}, { connection, concurrency: workers, autorun: false });
     w.on("completed", () => {
@@ -36,17 +46,19 @@ async function round(count) {
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const cpu = process.cpuUsage(cpuStart);
   const cpuMicros = cpu.user + cpu.system;
+  const redisCpuMicros = (await redisCpuSeconds() - redisCpuStart) * 1e6;
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  return { done, seconds, cpuMicros };
+  return { done, seconds, cpuMicros, redisCpuMicros };
 }
 
 await round(Math.max(5000, Math.floor(jobs / 2)));
-const { done, seconds, cpuMicros } = await round(jobs);
+const { done, seconds, cpuMicros, redisCpuMicros } = await round(jobs);
+probe.disconnect();
 // node's own CPU in the measured round (adding the jobs included): per job for run-claim-bench,
 // in seconds for run-e2e-bench.
 console.log(
   `bullmq workers=${workers} jobs=${done} seconds=${seconds.toFixed(3)} cpu_seconds=${(cpuMicros / 1e6).toFixed(2)} ` +
-    `client_cpu_us_per_job=${(cpuMicros / done).toFixed(1)} per_second=${Math.round(done / seconds)}`,
+    `client_cpu_us_per_job=${(cpuMicros / done).toFixed(1)} redis_cpu_us_per_job=${(redisCpuMicros / done).toFixed(1)} per_second=${Math.round(done / seconds)}`,
 );

@@ -10,5 +10,5 @@ if refused then
   return {-1, refused}
 end
 redis.call('HSET', pkg_key(id), 'artifacts', ARGV[6], 'artifacts_token', token, 'updated_ms', ARGV[5])
-event(ARGV[5], {'type', 'artifacts_stored', 'id', id, 'drone', drone, 'token', token})
+event(ARGV[5], 'type', 'artifacts_stored', 'id', id, 'drone', drone, 'token', token)
 return {1}

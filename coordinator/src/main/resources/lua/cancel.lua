@@ -15,5 +15,5 @@ if TERMINAL[state] then
   return {-1, 'package ' .. id .. ' (' .. atom .. ') is already ' .. state}
 end
 to_terminal(id, state, 'cancelled', now, ARGV[4])
-event(now, {'type', 'cancelled', 'id', id, 'atom', atom, 'was', state, 'reason', ARGV[4]})
+event(now, 'type', 'cancelled', 'id', id, 'atom', atom, 'was', state, 'reason', ARGV[4])
 return {1, state, owner or '', token or ''}

@@ -20,7 +20,7 @@ local function complete_one(id, drone, token, now, duration, next_drone, ttl, ar
   elseif verdict then
     return {-1, verdict}
   end
-  if tonumber(artifacts) > 0 and redis.call('HGET', pkg_key(id), 'artifacts_token') ~= token then
+  if artifacts ~= '0' and redis.call('HGET', pkg_key(id), 'artifacts_token') ~= token then
     return {-1, 'artifacts not stored under this lease'}
   end
   B.built[#B.built + 1] = lease.atom
@@ -32,10 +32,9 @@ local function complete_one(id, drone, token, now, duration, next_drone, ttl, ar
     d.streak = false
   end
   record_duration(lease.key, duration)
-  to_terminal(id, lease.state, 'done', now, nil, lease.atom,
-    {'duration_ms', tostring(duration), 'verdict', 'complete:' .. drone .. ':' .. token}, lease.expected)
-  event(now, {'type', 'done', 'id', id, 'atom', lease.atom, 'drone', drone, 'token', token,
-    'duration_ms', tostring(duration)})
+  to_terminal(id, lease.state, 'done', now, nil, lease.atom, lease.expected,
+    'duration_ms', duration, 'verdict', 'complete:' .. drone .. ':' .. token)
+  event(now, 'type', 'done', 'id', id, 'atom', lease.atom, 'drone', drone, 'token', token, 'duration_ms', duration)
   local reply = reply_then_claim('done', next_drone, now, ttl)
   if next_drone ~= '' then
     B.claims_left = B.claims_left - 1
@@ -44,16 +43,20 @@ local function complete_one(id, drone, token, now, duration, next_drone, ttl, ar
 end
 
 batch_begin()
-local latest = 0
+local latest = ''
 B.claims_left = 0
 for i = 0, n - 1 do
   local a = 3 + 8 * i
-  latest = math.max(latest, tonumber(ARGV[a + 3]))
+  -- Times in ms, compared as strings of digits: a longer one is later.
+  local t = ARGV[a + 3]
+  if #t > #latest or (#t == #latest and t > latest) then
+    latest = t
+  end
   if ARGV[a + 5] ~= '' then
     B.claims_left = B.claims_left + 1
   end
 end
-B.now = tostring(latest)
+B.now = latest
 
 -- Read before applying anything, with one command for all where Redis has one: each package's
 -- record (check_lease), the history of their names, and whether any of them has dependents.
@@ -87,8 +90,8 @@ end
 local out = {}
 for i = 0, n - 1 do
   local a = 3 + 8 * i
-  local ok, reply = pcall(complete_one, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]),
-    ARGV[a + 5], tonumber(ARGV[a + 6]), ARGV[a + 7])
+  local ok, reply = pcall(complete_one, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4],
+    ARGV[a + 5], ARGV[a + 6], ARGV[a + 7])
   if not ok then
     -- What it wrote before the error stands, as for any script; the other verdicts are applied.
     reply = {-2, type(reply) == 'table' and tostring(reply.err) or tostring(reply)}

@@ -45,33 +45,35 @@ for _, item in ipairs(items) do
     -- Lower score is claimed first: higher priority, then longer expected build; equal scores go
     -- in queue order (ready members are zero-padded ids). Bounded in Java to stay exact.
     local score = string.format('%.0f', -(item.priority * 100000000 + math.floor(expected / 1000)))
-    redis.call('HSET', pkg_key(id), 'id', id, 'atom', item.atom, 'key', item.key,
-      'priority', item.priority, 'score', score, 'expected_ms', expected, 'attempt', 0, 'failures', 0,
-      'losses', 0, 'enqueued_ms', now, 'updated_ms', now)
-    redis.call('HSET', P.active, item.atom, id)
-    open_work(id, 1)
-    local unfinished = 0
+    local dep_ids = {}
     for _, dep in ipairs(item.deps) do
-      local dep_id = redis.call('HGET', P.active, dep)
       -- A dependency that is neither active nor in the request was built already: satisfied.
+      local dep_id = redis.call('HGET', P.active, dep)
       if dep_id then
-        redis.call('HSET', deps_key(id), dep_id, dep)
-        redis.call('SADD', dependents_key(dep_id), id)
-        unfinished = unfinished + 1
+        dep_ids[#dep_ids + 1] = dep_id
+        dep_ids[#dep_ids + 1] = dep
       end
     end
-    local state
-    if unfinished > 0 then
-      redis.call('HSET', pkg_key(id), 'state', 'blocked')
-      count(nil, 'blocked')
-      state = 'blocked'
-    else
-      redis.call('HSET', pkg_key(id), 'state', 'queued')
-      redis.call('ZADD', P.ready, score, member(id))
-      count(nil, 'queued')
-      state = 'queued'
+    local state = #dep_ids > 0 and 'blocked' or 'queued'
+    -- The fields a build's claim and verdict read and write come first, and exist from the start:
+    -- Redis finds a field of a small hash by walking it from the front (and a missing one by
+    -- walking all of it), which was a third of the claim-and-complete path's time.
+    redis.call('HSET', pkg_key(id), 'state', state, 'owner', '', 'token', '', 'attempt', '0',
+      'atom', item.atom, 'avoid', '', 'verdict', '', 'key', item.key, 'expected_ms', expected,
+      'lease_until', '', 'drone', '', 'updated_ms', now, 'finished_ms', '', 'duration_ms', '',
+      'ready_at', '', 'id', id, 'priority', item.priority, 'score', score, 'failures', '0',
+      'losses', '0', 'enqueued_ms', now)
+    redis.call('HSET', P.active, item.atom, id)
+    open_work(id, 1, expected)
+    for i = 1, #dep_ids, 2 do
+      redis.call('HSET', deps_key(id), dep_ids[i], dep_ids[i + 1])
+      redis.call('SADD', dependents_key(dep_ids[i]), id)
     end
-    event(now, {'type', 'queued', 'id', id, 'atom', item.atom, 'state', state})
+    count(nil, state)
+    if state == 'queued' then
+      redis.call('ZADD', P.ready, score, member(id))
+    end
+    event(now, 'type', 'queued', 'id', id, 'atom', item.atom, 'state', state)
     out[#out + 1] = 1; out[#out + 1] = id; out[#out + 1] = state
   end
 end

@@ -26,8 +26,8 @@ count_drone_failure(drone, class, reason, atom, now, tonumber(ARGV[16]), tonumbe
   tonumber(ARGV[18]))
 if class == 'PERMANENT' then
   to_terminal(id, state, 'failed', now, reason, atom)
-  event(now, {'type', 'failed', 'id', id, 'atom', atom, 'drone', drone, 'token', token,
-    'class', class, 'reason', reason})
+  event(now, 'type', 'failed', 'id', id, 'atom', atom, 'drone', drone, 'token', token,
+    'class', class, 'reason', reason)
   return reply_then_claim('failed', next_drone, now, ttl)
 end
 local failures = redis.call('HINCRBY', pk, 'failures', 1)
@@ -35,8 +35,8 @@ local max_attempts = tonumber(ARGV[9])
 if failures >= max_attempts then
   local why = reason .. ' (' .. class .. ', gave up after ' .. failures .. ' attempts)'
   to_terminal(id, state, 'failed', now, why, atom)
-  event(now, {'type', 'failed', 'id', id, 'atom', atom, 'drone', drone, 'token', token,
-    'class', class, 'reason', why})
+  event(now, 'type', 'failed', 'id', id, 'atom', atom, 'drone', drone, 'token', token,
+    'class', class, 'reason', why)
   return reply_then_claim('failed', next_drone, now, ttl)
 end
 local delay = math.min(tonumber(ARGV[11]), tonumber(ARGV[10]) * 2 ^ (failures - 1))
@@ -47,6 +47,6 @@ redis.call('HSET', pk, 'state', 'delayed', 'ready_at', ready_at, 'avoid', drone,
 unindex(id, state)
 redis.call('ZADD', P.delayed, ready_at, id)
 count(state, 'delayed')
-event(now, {'type', 'retry_scheduled', 'id', id, 'atom', atom, 'drone', drone, 'token', token,
-  'class', class, 'reason', reason, 'failures', failures, 'ready_at', ready_at})
+event(now, 'type', 'retry_scheduled', 'id', id, 'atom', atom, 'drone', drone, 'token', token,
+  'class', class, 'reason', reason, 'failures', failures, 'ready_at', ready_at)
 return reply_then_claim('delayed', next_drone, now, ttl)

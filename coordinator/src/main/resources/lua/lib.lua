@@ -34,8 +34,19 @@ local function terminal_key(state) return P.prefix .. 'state:' .. state end
 local function drone_key(name) return P.prefix .. 'drone:' .. name end
 
 -- Ready members are zero-padded ids: members with equal scores sort by id, i.e. queue order.
-local function member(id) return string.format('%012d', tonumber(id)) end
-local function id_of(m) return tostring(tonumber(m)) end
+-- Numbers and strings: a Lua number turned into a string (tostring, or concatenated) costs about
+-- as much as a Redis command, a string into a number half that, so the hot path keeps ids,
+-- tokens, times and counts as the strings Redis holds and converts only what it computes with.
+local PAD = {[0] = '', '0', '00', '000', '0000', '00000', '000000', '0000000', '00000000', '000000000',
+  '0000000000', '00000000000', '000000000000'}
+local function member(id) return (PAD[12 - #id] or '') .. id end
+local function id_of(m) return string.match(m, '^0*(%d+)$') end
+-- An integer as Redis writes it (tostring would take the slower way of a fraction).
+local function int(n) return string.format('%d', n) end
+local NEXT = {[''] = '1', ['0'] = '1', ['1'] = '2', ['2'] = '3', ['3'] = '4', ['4'] = '5', ['5'] = '6',
+  ['6'] = '7', ['7'] = '8', ['8'] = '9'}
+-- A count held as a string (or nil), plus one.
+local function plus_one(count) return NEXT[count or ''] or int(tonumber(count) + 1) end
 
 local TERMINAL = {done = true, failed = true, cancelled = true}
 
@@ -45,6 +56,10 @@ local TERMINAL = {done = true, failed = true, cancelled = true}
 -- atoms, history, the fence). Nothing in that call reads them back before the end except through
 -- this table. nil outside such a call: every write is then made at once.
 local B = nil
+
+-- The stream keeps about the last 100,000 events. A batch trims once, at its end: trimming on
+-- every XADD nearly doubled the command's cost.
+local EVENTS_KEPT = '100000'
 
 local function batch_begin()
   B = {counts = {}, leases = {}, ready_rm = {}, terminal = {}, active_rm = {}, built = {},
@@ -76,7 +91,7 @@ local function batch_end()
   if #rm > 0 then redis.call('ZREM', P.leases, unpack(rm)) end
   if #add > 0 then redis.call('ZADD', P.leases, unpack(add)) end
   for state, delta in pairs(b.counts) do
-    if delta ~= 0 then redis.call('HINCRBY', P.counts, state, tostring(delta)) end
+    if delta ~= 0 then redis.call('HINCRBY', P.counts, state, int(delta)) end
   end
   for state, ids in pairs(b.terminal) do
     redis.call('SADD', terminal_key(state), unpack(ids))
@@ -88,15 +103,18 @@ local function batch_end()
     local old_n = redis.call('HMGET', P.history_n, unpack(b.hist_keys))
     for i, key in ipairs(b.hist_keys) do
       means[#means + 1] = key
-      means[#means + 1] = tostring(b.hist[key])
+      local mean = b.hist[key]
+      means[#means + 1] = type(mean) == 'number' and int(mean) or mean
       ns[#ns + 1] = key
-      ns[#ns + 1] = tostring((tonumber(old_n[i]) or 0) + b.hist_n[key])
+      local n = b.hist_n[key]
+      ns[#ns + 1] = n == 1 and plus_one(old_n[i] or nil) or int((tonumber(old_n[i]) or 0) + n)
     end
     redis.call('HSET', P.history, unpack(means))
     redis.call('HSET', P.history_n, unpack(ns))
   end
-  if b.open ~= 0 then redis.call('INCRBY', P.prefix .. 'open_expected_ms', tostring(b.open)) end
-  if b.fence then redis.call('SET', P.fence, tostring(b.fence)) end
+  if b.open ~= 0 then redis.call('INCRBY', P.prefix .. 'open_expected_ms', int(b.open)) end
+  if b.fence then redis.call('SET', P.fence, int(b.fence)) end
+  if b.events then redis.call('XTRIM', P.events, 'MAXLEN', '~', EVENTS_KEPT) end
 end
 
 -- The expected build time of every package that has not ended, summed, for the ETA: added when a
@@ -131,8 +149,12 @@ local function count(from_state, to_state)
   end
 end
 
-local function event(now, fields)
-  return redis.call('XADD', P.events, 'MAXLEN', '~', '100000', '*', 'ts', now, unpack(fields))
+local function event(now, ...)
+  if B then
+    B.events = true
+    return redis.call('XADD', P.events, '*', 'ts', now, ...)
+  end
+  return redis.call('XADD', P.events, 'MAXLEN', '~', EVENTS_KEPT, '*', 'ts', now, ...)
 end
 
 -- The fencing check every report (started, renew, log, complete, fail, release) passes before it
@@ -140,10 +162,9 @@ end
 -- Returns the package's state, atom and key, and nil when the report may be applied, 'duplicate'
 -- when it is a verdict sent again for a lease that already ended that way (answered as applied,
 -- changing nothing: the first verdict stands), or else the reason it is refused (also recorded).
-local LEASE_FIELDS = {'state', 'owner', 'token', 'atom', 'key', 'verdict', 'attempt', 'expected_ms'}
-
 local function lease_record(id)
-  return redis.call('HMGET', pkg_key(id), unpack(LEASE_FIELDS))
+  return redis.call('HMGET', pkg_key(id), 'state', 'owner', 'token', 'atom', 'key', 'verdict', 'attempt',
+    'expected_ms')
 end
 
 -- A package's record as a batch read it before applying anything; dropped once the batch writes
@@ -173,8 +194,8 @@ local function check_lease(id, drone, token, now, report)
     reason = 'stale token ' .. token .. ' (current ' .. tostring(current) .. ')'
   end
   if reason then
-    event(now, {'type', 'refused', 'id', id, 'drone', drone, 'token', token, 'report', report,
-      'reason', reason})
+    event(now, 'type', 'refused', 'id', id, 'drone', drone, 'token', token, 'report', report,
+      'reason', reason)
   end
   return reason, lease
 end
@@ -195,17 +216,18 @@ local function unindex(id, state)
 end
 
 -- Learns how long a package name takes: an exponentially weighted mean, 0.7 old + 0.3 new, so
--- recent builds count most but one odd build does not swing it.
+-- recent builds count most but one odd build does not swing it. duration_ms: a string.
 local function record_duration(key, duration_ms)
   local old
   if B and B.hist[key] then
     old = B.hist[key]
   elseif B and B.hist_old and B.hist_old[key] ~= nil then
-    old = tonumber(B.hist_old[key])
+    old = B.hist_old[key] or nil
   else
-    old = tonumber(redis.call('HGET', P.history, key))
+    old = redis.call('HGET', P.history, key)
   end
-  local mean = old and math.floor(old * 0.7 + duration_ms * 0.3 + 0.5) or duration_ms
+  -- The first build of a name is its mean as it is: no arithmetic, no conversion.
+  local mean = old and math.floor(tonumber(old) * 0.7 + tonumber(duration_ms) * 0.3 + 0.5) or duration_ms
   if B then
     if not B.hist_n[key] then
       B.hist_keys[#B.hist_keys + 1] = key
@@ -215,8 +237,8 @@ local function record_duration(key, duration_ms)
     B.hist_n[key] = B.hist_n[key] + 1
     return
   end
-  redis.call('HSET', P.history, key, mean)
-  redis.call('HINCRBY', P.history_n, key, 1)
+  redis.call('HSET', P.history, key, type(mean) == 'number' and int(mean) or mean)
+  redis.call('HINCRBY', P.history_n, key, '1')
 end
 
 -- Into the ready index, in its place (priority, expected duration, queue order).
@@ -243,21 +265,19 @@ end
 
 -- Sets a terminal state and leaves every index. Dependents follow: released when the package is
 -- done (if it was their last unfinished dependency), failed with a reason naming it otherwise.
--- extra: more field/value pairs for the package's record, written in the same HSET; expected:
--- its expected_ms when the caller has read it already.
-local function to_terminal(id, from_state, state, now, reason, atom, extra, expected)
+-- expected: its expected_ms when the caller has read it already; ...: more field/value pairs for
+-- the package's record, written in the same HSET.
+local function to_terminal(id, from_state, state, now, reason, atom, expected, ...)
   local pk = pkg_key(id)
   atom = atom or redis.call('HGET', pk, 'atom')
-  local fields = {'state', state, 'finished_ms', now, 'updated_ms', now, 'lease_until', '', 'ready_at', ''}
-  if reason then
-    fields[#fields + 1] = 'reason'
-    fields[#fields + 1] = reason
-  end
-  for _, v in ipairs(extra or {}) do
-    fields[#fields + 1] = v
-  end
   batch_touch(id)
-  redis.call('HSET', pk, unpack(fields))
+  if reason then
+    redis.call('HSET', pk, 'state', state, 'finished_ms', now, 'updated_ms', now, 'lease_until', '',
+      'ready_at', '', 'reason', reason, ...)
+  else
+    redis.call('HSET', pk, 'state', state, 'finished_ms', now, 'updated_ms', now, 'lease_until', '',
+      'ready_at', '', ...)
+  end
   unindex(id, from_state)
   open_work(id, -1, expected)
   -- A package that has not ended always holds its atom's entry (enqueue and retry see to that).
@@ -280,7 +300,7 @@ local function to_terminal(id, from_state, state, now, reason, atom, extra, expe
       redis.call('HDEL', deps_key(d), id)
       if redis.call('HLEN', deps_key(d)) == 0 and redis.call('HGET', pkg_key(d), 'state') == 'blocked' then
         to_queued(d, 'blocked', now)
-        event(now, {'type', 'unblocked', 'id', d, 'after', id})
+        event(now, 'type', 'unblocked', 'id', d, 'after', id)
       end
     end
     redis.call('DEL', dependents_key(id))
@@ -307,7 +327,7 @@ local function to_terminal(id, from_state, state, now, reason, atom, extra, expe
         redis.call('SADD', terminal_key('failed'), d)
         count('blocked', 'failed')
         open_work(d, -1)
-        event(now, {'type', 'failed', 'id', d, 'atom', d_atom, 'reason', why})
+        event(now, 'type', 'failed', 'id', d, 'atom', d_atom, 'reason', why)
         stack[#stack + 1] = d
       end
     end
@@ -344,7 +364,7 @@ local function count_drone_failure(drone, class, reason, atom, now, limit_drone,
   if why then
     redis.call('HSET', dk, 'grounded', why, 'grounded_ms', now, 'drone_failure_streak', '0',
       'failure_streak', '0', 'failure_streak_since', '')
-    event(now, {'type', 'grounded', 'drone', drone, 'reason', why})
+    event(now, 'type', 'grounded', 'drone', drone, 'reason', why)
   else
     redis.call('HSET', dk, 'drone_failure_streak', drone_streak, 'failure_streak', streak,
       'failure_streak_since', since)
@@ -456,6 +476,19 @@ local function next_token()
   return B.fence
 end
 
+-- When a lease taken now ends, as a string. A batch's verdicts mostly share their millisecond and
+-- TTL, so the last one is kept.
+local function lease_until(now, ttl)
+  if B and B.until_now == now and B.until_ttl == ttl then
+    return B.until_ms
+  end
+  local until_ms = int(tonumber(now) + tonumber(ttl))
+  if B then
+    B.until_now, B.until_ttl, B.until_ms = now, ttl, until_ms
+  end
+  return until_ms
+end
+
 -- Compare-and-claim: the best ready package for a drone, in this same step. First moves delayed
 -- packages whose backoff is over into the ready index. Prefers, among the best candidates, one
 -- whose last failure was not on this drone. Returns {1, id, atom, attempt, token} or {0, why}.
@@ -502,24 +535,23 @@ local function claim_for(drone, now, ttl)
     if rec[2] == 'queued' then
       local pk = pkg_key(id)
       batch_touch(id)
-      local token = next_token()
-      local attempt = (tonumber(rec[4]) or 0) + 1
-      local until_ms = tonumber(now) + ttl
-      redis.call('HSET', pk, 'state', 'claimed', 'owner', drone, 'token', tostring(token),
-        'lease_until', tostring(until_ms), 'drone', drone, 'updated_ms', now, 'attempt', tostring(attempt))
+      local token = int(next_token())
+      local attempt = plus_one(rec[4])
+      local until_ms = lease_until(now, ttl)
+      redis.call('HSET', pk, 'state', 'claimed', 'owner', drone, 'token', token, 'lease_until', until_ms,
+        'drone', drone, 'updated_ms', now, 'attempt', attempt)
       if B then
-        B.leases[id] = tostring(until_ms)
+        B.leases[id] = until_ms
       else
-        redis.call('ZADD', P.leases, tostring(until_ms), id)
+        redis.call('ZADD', P.leases, until_ms, id)
       end
       count('queued', 'claimed')
-      event(now, {'type', 'claimed', 'id', id, 'atom', rec[3], 'drone', drone, 'token', tostring(token),
-        'attempt', tostring(attempt)})
+      event(now, 'type', 'claimed', 'id', id, 'atom', rec[3], 'drone', drone, 'token', token, 'attempt', attempt)
       return {1, id, rec[3], attempt, token}
     end
     -- An id in the ready index whose package is not queued is an index left behind; it is
     -- dropped (above) and recorded, and the next candidate is tried.
-    event(now, {'type', 'index_repaired', 'id', id, 'index', 'ready', 'state', tostring(rec[2])})
+    event(now, 'type', 'index_repaired', 'id', id, 'index', 'ready', 'state', tostring(rec[2]))
   end
   return {0, 'empty'}
 end

@@ -5,13 +5,13 @@
 init(ARGV[1])
 if ARGV[3] == '1' then
   if redis.call('SET', P.paused, ARGV[2], 'NX') then
-    event(ARGV[2], {'type', 'paused'})
+    event(ARGV[2], 'type', 'paused')
     return 1
   end
   return 0
 end
 if redis.call('DEL', P.paused) == 1 then
-  event(ARGV[2], {'type', 'resumed'})
+  event(ARGV[2], 'type', 'resumed')
   return 1
 end
 return 0

@@ -23,12 +23,12 @@ for _, id in ipairs(expired) do
       -- The lease is gone: a late verdict from that drone is refused, not taken as a duplicate.
       redis.call('HSET', pk, 'owner', '', 'token', '')
       to_terminal(id, state, 'failed', now, reason)
-      event(now, {'type', 'failed', 'id', id, 'atom', atom, 'drone', tostring(owner),
-        'reason', reason})
+      event(now, 'type', 'failed', 'id', id, 'atom', atom, 'drone', tostring(owner),
+        'reason', reason)
     else
       to_queued(id, state, now)
-      event(now, {'type', 'lease_expired', 'id', id, 'atom', atom, 'drone', tostring(owner),
-        'losses', losses})
+      event(now, 'type', 'lease_expired', 'id', id, 'atom', atom, 'drone', tostring(owner),
+        'losses', losses)
     end
   end
 end

@@ -11,6 +11,6 @@ if refused then
 end
 local state = lease.state
 to_queued(id, state, now)
-event(now, {'type', 'released', 'id', id, 'atom', lease.atom,
-  'drone', drone, 'token', token, 'reason', ARGV[6]})
+event(now, 'type', 'released', 'id', id, 'atom', lease.atom,
+  'drone', drone, 'token', token, 'reason', ARGV[6])
 return {1}

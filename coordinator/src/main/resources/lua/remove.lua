@@ -30,7 +30,7 @@ if ARGV[3] == 'id' then
     return {-1, 'package ' .. id .. ' (' .. rec[2] .. ') is ' .. rec[1] .. '; cancel it first'}
   end
   forget(id, rec[1])
-  event(now, {'type', 'removed', 'id', id, 'atom', rec[2]})
+  event(now, 'type', 'removed', 'id', id, 'atom', rec[2])
   return {1}
 end
 local state = ARGV[4]
@@ -42,6 +42,6 @@ for _, id in ipairs(ids) do
   forget(id, state)
 end
 if #ids > 0 then
-  event(now, {'type', 'cleared', 'state', state, 'count', #ids})
+  event(now, 'type', 'cleared', 'state', state, 'count', #ids)
 end
 return {#ids}

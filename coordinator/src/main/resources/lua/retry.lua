@@ -68,5 +68,5 @@ else
   to_queued(id, state, now)
   new_state = 'queued'
 end
-event(now, {'type', 'retried', 'id', id, 'atom', atom, 'state', new_state})
+event(now, 'type', 'retried', 'id', id, 'atom', atom, 'state', new_state)
 return {1, new_state}

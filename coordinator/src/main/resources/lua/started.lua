@@ -15,6 +15,6 @@ redis.call('HSET', pkg_key(id), 'state', 'building', 'lease_until', until_ms, 's
 redis.call('ZADD', P.leases, until_ms, id)
 if state ~= 'building' then
   count(state, 'building')
-  event(ARGV[5], {'type', 'building', 'id', id, 'drone', drone, 'token', token})
+  event(ARGV[5], 'type', 'building', 'id', id, 'drone', drone, 'token', token)
 end
 return {1}

@@ -11,12 +11,15 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.redisnode.RedisNode;
+import org.redisson.api.redisnode.RedisNodes;
 
 /**
  * Claim-and-complete cycles per second through buildswarm's Lua scripts, with W concurrent workers,
@@ -30,16 +33,23 @@ import org.redisson.api.RedissonClient;
 public final class ClaimBenchmark {
   private static double lastSeconds;
   private static double lastCpuSeconds;
+  private static double lastRedisCpuSeconds;
 
   /** CPU time of this whole process: the client's share of a machine Redis runs on too. */
   private static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
+  /** CPU seconds the Redis server has used (INFO cpu): whether Redis is the limit. */
+  static double redisCpuSeconds(RedissonClient redis) {
+    Map<String, String> cpu = redis.getRedisNodes(RedisNodes.SINGLE).getInstance().info(RedisNode.InfoSection.CPU);
+    return Double.parseDouble(cpu.get("used_cpu_user")) + Double.parseDouble(cpu.get("used_cpu_sys"));
+  }
+
   private ClaimBenchmark() {}
 
   /** Queues {@code jobs} packages, then W workers claim and complete them all; returns {cycles}. */
-  private static long[] round(RedisJobQueue queue, String prefix, int workers, int jobs) throws Exception {
+  private static long[] round(RedissonClient redis, RedisJobQueue queue, String prefix, int workers, int jobs) throws Exception {
     List<QueuedAtom> batch = new ArrayList<>();
     for (int i = 0; i < jobs; i++) {
       batch.add(new QueuedAtom(Atom.parse("=app-misc/" + prefix + i + "-1.0"), List.of()));
@@ -71,12 +81,14 @@ public final class ClaimBenchmark {
     }
     long start = System.nanoTime();
     long cpuStart = processCpuNanos();
+    double redisCpuStart = redisCpuSeconds(redis);
     go.countDown();
     for (Future<?> f : running) {
       f.get();
     }
     lastSeconds = (System.nanoTime() - start) / 1e9;
     lastCpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
+    lastRedisCpuSeconds = redisCpuSeconds(redis) - redisCpuStart;
     pool.shutdown();
     return new long[] {cycles.get()};
   }
@@ -91,12 +103,12 @@ public final class ClaimBenchmark {
     RedisJobQueue queue = new RedisJobQueue(redis, keys, new LuaScripts(redis));
     // A first round, untimed, lets the JIT compile the hot path (as in a coordinator that has run
     // for a while); the second round is measured.
-    round(queue, "warmup", workers, Math.max(5_000, jobs / 2));
-    long cycles = round(queue, "p", workers, jobs)[0];
+    round(redis, queue, "warmup", workers, Math.max(5_000, jobs / 2));
+    long cycles = round(redis, queue, "p", workers, jobs)[0];
     double seconds = lastSeconds;
     System.out.printf(
-        "buildswarm workers=%d jobs=%d seconds=%.3f client_cpu_us_per_job=%.1f per_second=%.0f%n",
-        workers, cycles, seconds, lastCpuSeconds * 1e6 / cycles, cycles / seconds);
+        "buildswarm workers=%d jobs=%d seconds=%.3f client_cpu_us_per_job=%.1f redis_cpu_us_per_job=%.1f per_second=%.0f%n",
+        workers, cycles, seconds, lastCpuSeconds * 1e6 / cycles, lastRedisCpuSeconds * 1e6 / cycles, cycles / seconds);
     redis.getKeys().deleteByPattern(keys.prefix() + "*");
     redis.shutdown();
   }

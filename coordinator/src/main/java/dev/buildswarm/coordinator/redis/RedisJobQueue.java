@@ -229,8 +229,8 @@ public final class RedisJobQueue implements JobQueue {
     return new Claim.Claimed(
         String.valueOf(reply.get(1)),
         String.valueOf(reply.get(2)),
-        ((Long) reply.get(3)).intValue(),
-        (Long) reply.get(4));
+        (int) number(reply.get(3)),
+        number(reply.get(4)));
   }
 
   @Override
@@ -394,7 +394,11 @@ public final class RedisJobQueue implements JobQueue {
       return n;
     }
     String text = String.valueOf(value);
-    return text.isEmpty() ? 0 : (long) Double.parseDouble(text);
+    if (text.isEmpty()) {
+      return 0;
+    }
+    // Scripts hand back counters as the strings they hold (exact); some figures are Lua numbers.
+    return text.chars().allMatch(c -> c >= '0' && c <= '9' || c == '-') ? Long.parseLong(text) : (long) Double.parseDouble(text);
   }
 
   @Override
