@@ -43,7 +43,7 @@ local delay = math.min(tonumber(ARGV[11]), tonumber(ARGV[10]) * 2 ^ (failures - 
 delay = math.floor(delay * (1 - tonumber(ARGV[12]) * tonumber(ARGV[13])))
 local ready_at = tonumber(now) + delay
 redis.call('HSET', pk, 'state', 'delayed', 'ready_at', ready_at, 'avoid', drone, 'owner', '',
-  'token', '', 'lease_until', '', 'updated_ms', now)
+  'token', '', 'updated_ms', now)
 unindex(id, state)
 redis.call('ZADD', P.delayed, ready_at, id)
 count(state, 'delayed')

@@ -245,8 +245,7 @@ end
 local function to_queued(id, from_state, now)
   local pk = pkg_key(id)
   batch_touch(id)
-  redis.call('HSET', pk, 'state', 'queued', 'owner', '', 'token', '', 'lease_until', '',
-    'ready_at', '', 'updated_ms', now)
+  redis.call('HSET', pk, 'state', 'queued', 'owner', '', 'token', '', 'ready_at', '', 'updated_ms', now)
   unindex(id, from_state)
   if B then
     -- The ready index changes under the candidates this call has read: read it afresh.
@@ -257,8 +256,7 @@ local function to_queued(id, from_state, now)
 end
 
 local function to_blocked(id, from_state, now)
-  redis.call('HSET', pkg_key(id), 'state', 'blocked', 'owner', '', 'token', '', 'lease_until', '',
-    'ready_at', '', 'updated_ms', now)
+  redis.call('HSET', pkg_key(id), 'state', 'blocked', 'owner', '', 'token', '', 'ready_at', '', 'updated_ms', now)
   unindex(id, from_state)
   count(from_state, 'blocked')
 end
@@ -272,11 +270,12 @@ local function to_terminal(id, from_state, state, now, reason, atom, expected, .
   atom = atom or redis.call('HGET', pk, 'atom')
   batch_touch(id)
   if reason then
-    redis.call('HSET', pk, 'state', state, 'finished_ms', now, 'updated_ms', now, 'lease_until', '',
-      'ready_at', '', 'reason', reason, ...)
+    redis.call('HSET', pk, 'state', state, 'finished_ms', now, 'updated_ms', now, 'reason', reason, ...)
   else
-    redis.call('HSET', pk, 'state', state, 'finished_ms', now, 'updated_ms', now, 'lease_until', '',
-      'ready_at', '', ...)
+    redis.call('HSET', pk, 'state', state, 'finished_ms', now, 'updated_ms', now, ...)
+  end
+  if from_state == 'delayed' then
+    redis.call('HSET', pk, 'ready_at', '')
   end
   unindex(id, from_state)
   open_work(id, -1, expected)
@@ -538,8 +537,8 @@ local function claim_for(drone, now, ttl)
       local token = int(next_token())
       local attempt = plus_one(rec[4])
       local until_ms = lease_until(now, ttl)
-      redis.call('HSET', pk, 'state', 'claimed', 'owner', drone, 'token', token, 'lease_until', until_ms,
-        'drone', drone, 'updated_ms', now, 'attempt', attempt)
+      redis.call('HSET', pk, 'state', 'claimed', 'owner', drone, 'token', token, 'attempt', attempt,
+        'drone', drone, 'updated_ms', now)
       if B then
         B.leases[id] = until_ms
       else

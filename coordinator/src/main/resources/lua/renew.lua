@@ -9,6 +9,5 @@ if refused then
   return {-1, refused}
 end
 local until_ms = now + ttl
-redis.call('HSET', pkg_key(id), 'lease_until', until_ms)
 redis.call('ZADD', P.leases, until_ms, id)
 return {1}

@@ -10,8 +10,7 @@ if refused then
   return {-1, refused}
 end
 local until_ms = now + ttl
-redis.call('HSET', pkg_key(id), 'state', 'building', 'lease_until', until_ms, 'started_ms', now,
-  'updated_ms', now)
+redis.call('HSET', pkg_key(id), 'state', 'building', 'started_ms', now, 'updated_ms', now)
 redis.call('ZADD', P.leases, until_ms, id)
 if state ~= 'building' then
   count(state, 'building')
