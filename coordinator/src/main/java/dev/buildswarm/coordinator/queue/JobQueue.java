@@ -117,7 +117,7 @@ public interface JobQueue {
   /** Expected build time of every package that has not ended, summed (for the ETA). */
   long openExpectedMs();
 
-  /** One package's record, empty when there is none. */
+  /** One package's record (fields not set left out), empty when there is none. */
   Map<String, String> packageRecord(String packageId);
 
   /**

@@ -330,7 +330,10 @@ public final class RedisJobQueue implements JobQueue {
 
   @Override
   public Map<String, String> packageRecord(String packageId) {
-    return new TreeMap<>(redis.<String, String>getMap(keys.pkg(packageId)).readAllMap());
+    // An empty field is one not set yet (enqueue.lua writes the hot fields up front).
+    Map<String, String> record = new TreeMap<>(redis.<String, String>getMap(keys.pkg(packageId)).readAllMap());
+    record.values().removeIf(String::isEmpty);
+    return record;
   }
 
   @Override
