@@ -34,8 +34,20 @@ local function complete_one(id, drone, token, now, duration, next_drone, ttl, ar
   record_duration(lease.key, duration)
   to_terminal(id, lease.state, 'done', now, nil, lease.atom, lease.expected,
     'duration_ms', duration, 'verdict', 'complete:' .. drone .. ':' .. token)
-  event(now, 'type', 'done', 'id', id, 'atom', lease.atom, 'drone', drone, 'token', token, 'duration_ms', duration)
+  -- One event for the build done and the next package its drone claimed in the same step: the
+  -- claim's fields ride along as next_* (readers expand it into 'done' then 'claimed', see
+  -- EventEntries.java). An XADD was a tenth of the cost of a build.
+  B.fold_claim = true
   local reply = reply_then_claim('done', next_drone, now, ttl)
+  B.fold_claim = false
+  local c = B.folded
+  if c then
+    B.folded = nil
+    event(now, 'type', 'done', 'id', id, 'atom', lease.atom, 'drone', drone, 'token', token, 'duration_ms', duration,
+      'next_id', c[1], 'next_atom', c[2], 'next_token', c[3], 'next_attempt', c[4])
+  else
+    event(now, 'type', 'done', 'id', id, 'atom', lease.atom, 'drone', drone, 'token', token, 'duration_ms', duration)
+  end
   if next_drone ~= '' then
     B.claims_left = B.claims_left - 1
   end
@@ -90,6 +102,7 @@ end
 local out = {}
 for i = 0, n - 1 do
   local a = 3 + 8 * i
+  B.fold_claim, B.folded = false, nil
   local ok, reply = pcall(complete_one, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4],
     ARGV[a + 5], ARGV[a + 6], ARGV[a + 7])
   if not ok then

@@ -41,7 +41,7 @@ for _, item in ipairs(items) do
     out[#out + 1] = 0; out[#out + 1] = existing; out[#out + 1] = state or 'unknown'
   else
     local id = tostring(redis.call('INCR', P.seq))
-    local expected = tonumber(redis.call('HGET', P.history, item.key) or default_ms)
+    local expected = expected_of(redis.call('HGET', P.history, item.key)) or default_ms
     -- Lower score is claimed first: higher priority, then longer expected build; equal scores go
     -- in queue order (ready members are zero-padded ids). Bounded in Java to stay exact.
     local score = string.format('%.0f', -(item.priority * 100000000 + math.floor(expected / 1000)))

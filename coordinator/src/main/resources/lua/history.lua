@@ -6,7 +6,7 @@
 init(ARGV[1])
 local n = 0
 for i = 2, #ARGV, 2 do
-  record_duration(ARGV[i], tonumber(ARGV[i + 1]))
+  record_duration(ARGV[i], ARGV[i + 1])
   n = n + 1
 end
 return n

@@ -63,7 +63,7 @@ local EVENTS_KEPT = '100000'
 
 local function batch_begin()
   B = {counts = {}, leases = {}, ready_rm = {}, terminal = {}, active_rm = {}, built = {},
-    hist = {}, hist_n = {}, hist_keys = {}, open = 0, drones = {}}
+    hist = {}, hist_keys = {}, open = 0, drones = {}}
 end
 
 -- Members taken from the ready index in this call, removed now: before the index is read afresh.
@@ -99,18 +99,13 @@ local function batch_end()
   if #b.active_rm > 0 then redis.call('HDEL', P.active, unpack(b.active_rm)) end
   if #b.built > 0 then redis.call('HSET', P.built, unpack(b.built)) end
   if #b.hist_keys > 0 then
-    local means, ns = {}, {}
-    local old_n = redis.call('HMGET', P.history_n, unpack(b.hist_keys))
-    for i, key in ipairs(b.hist_keys) do
-      means[#means + 1] = key
-      local mean = b.hist[key]
-      means[#means + 1] = type(mean) == 'number' and int(mean) or mean
-      ns[#ns + 1] = key
-      local n = b.hist_n[key]
-      ns[#ns + 1] = n == 1 and plus_one(old_n[i] or nil) or int((tonumber(old_n[i]) or 0) + n)
+    local entries = {}
+    for _, key in ipairs(b.hist_keys) do
+      local h = b.hist[key]
+      entries[#entries + 1] = key
+      entries[#entries + 1] = (type(h.mean) == 'number' and int(h.mean) or h.mean) .. ' ' .. h.n
     end
-    redis.call('HSET', P.history, unpack(means))
-    redis.call('HSET', P.history_n, unpack(ns))
+    redis.call('HSET', P.history, unpack(entries))
   end
   if b.open ~= 0 then redis.call('INCRBY', P.prefix .. 'open_expected_ms', int(b.open)) end
   if b.fence then redis.call('SET', P.fence, int(b.fence)) end
@@ -215,30 +210,48 @@ local function unindex(id, state)
   end
 end
 
+-- A package name's history entry, 'mean n' (expected ms, builds recorded), as two strings; nil
+-- when there is none. An entry of an older version holds the mean alone, its count in history_n.
+local function history_entry(key, value)
+  if not value then
+    return nil
+  end
+  local mean, n = string.match(value, '^(%d+) (%d+)$')
+  if mean then
+    return mean, n
+  end
+  return value, redis.call('HGET', P.history_n, key) or '0'
+end
+
+-- The expected duration of a package name in ms, from its history entry, or nil.
+local function expected_of(value)
+  return value and tonumber(string.match(value, '^%d+'))
+end
+
 -- Learns how long a package name takes: an exponentially weighted mean, 0.7 old + 0.3 new, so
 -- recent builds count most but one odd build does not swing it. duration_ms: a string.
 local function record_duration(key, duration_ms)
-  local old
-  if B and B.hist[key] then
-    old = B.hist[key]
-  elseif B and B.hist_old and B.hist_old[key] ~= nil then
-    old = B.hist_old[key] or nil
-  else
-    old = redis.call('HGET', P.history, key)
+  local h = B and B.hist[key]
+  if not h then
+    local value
+    if B and B.hist_old and B.hist_old[key] ~= nil then
+      value = B.hist_old[key] or nil
+    else
+      value = redis.call('HGET', P.history, key)
+    end
+    local mean, n = history_entry(key, value)
+    h = {mean = mean, n = n or '0'}
+    if B then
+      B.hist[key] = h
+      B.hist_keys[#B.hist_keys + 1] = key
+    end
   end
   -- The first build of a name is its mean as it is: no arithmetic, no conversion.
-  local mean = old and math.floor(tonumber(old) * 0.7 + tonumber(duration_ms) * 0.3 + 0.5) or duration_ms
-  if B then
-    if not B.hist_n[key] then
-      B.hist_keys[#B.hist_keys + 1] = key
-      B.hist_n[key] = 0
-    end
-    B.hist[key] = mean
-    B.hist_n[key] = B.hist_n[key] + 1
-    return
+  h.mean = h.mean and math.floor(tonumber(h.mean) * 0.7 + tonumber(duration_ms) * 0.3 + 0.5) or duration_ms
+  h.n = plus_one(h.n)
+  if not B then
+    redis.call('HSET', P.history, key, (type(h.mean) == 'number' and int(h.mean) or h.mean) .. ' ' .. h.n)
   end
-  redis.call('HSET', P.history, key, type(mean) == 'number' and int(mean) or mean)
-  redis.call('HINCRBY', P.history_n, key, '1')
 end
 
 -- Into the ready index, in its place (priority, expected duration, queue order).
@@ -545,7 +558,12 @@ local function claim_for(drone, now, ttl)
         redis.call('ZADD', P.leases, until_ms, id)
       end
       count('queued', 'claimed')
-      event(now, 'type', 'claimed', 'id', id, 'atom', rec[3], 'drone', drone, 'token', token, 'attempt', attempt)
+      if B and B.fold_claim then
+        -- complete.lua writes this claim into its verdict's event (see there).
+        B.folded = {id, rec[3], token, attempt}
+      else
+        event(now, 'type', 'claimed', 'id', id, 'atom', rec[3], 'drone', drone, 'token', token, 'attempt', attempt)
+      end
       return {1, id, rec[3], attempt, token}
     end
     -- An id in the ready index whose package is not queued is an index left behind; it is

@@ -101,12 +101,15 @@ public final class RedisKeys {
     return prefix + "state:" + state;
   }
 
-  /** Hash cat/pkg to expected build time in ms (exponentially weighted mean of recorded builds). */
+  /**
+   * Hash cat/pkg to 'mean n': expected build time in ms (exponentially weighted mean of recorded
+   * builds) and the number of builds recorded.
+   */
   public String history() {
     return prefix + "history";
   }
 
-  /** Hash cat/pkg to the number of builds recorded. */
+  /** Builds recorded per package name, as versions before the fourth session kept them (read only). */
   public String historyCount() {
     return prefix + "history_n";
   }

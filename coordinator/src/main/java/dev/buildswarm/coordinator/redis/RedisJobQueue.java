@@ -17,6 +17,7 @@ import dev.buildswarm.coordinator.domain.Verdict;
 import dev.buildswarm.coordinator.queue.GroupCommit;
 import dev.buildswarm.coordinator.queue.JobQueue;
 import dev.buildswarm.coordinator.redis.LuaScripts.Script;
+import dev.buildswarm.redis.EventEntries;
 import dev.buildswarm.redis.RedisKeys;
 import dev.buildswarm.redis.SwarmReader;
 import java.time.Duration;
@@ -315,11 +316,16 @@ public final class RedisJobQueue implements JobQueue {
 
   @Override
   public Map<String, long[]> history() {
-    Map<String, String> means = redis.<String, String>getMap(keys.history()).readAllMap();
-    Map<String, String> counts = redis.<String, String>getMap(keys.historyCount()).readAllMap();
+    // Entries are 'mean n'; an entry of an older version holds the mean alone, its count in history_n.
+    Map<String, String> entries = redis.<String, String>getMap(keys.history()).readAllMap();
+    Map<String, String> legacyCounts = redis.<String, String>getMap(keys.historyCount()).readAllMap();
     Map<String, long[]> out = new TreeMap<>();
-    means.forEach(
-        (key, mean) -> out.put(key, new long[] {Long.parseLong(mean), Long.parseLong(counts.getOrDefault(key, "0"))}));
+    entries.forEach(
+        (key, entry) -> {
+          String[] parts = entry.split(" ", 2);
+          String count = parts.length > 1 ? parts[1] : legacyCounts.getOrDefault(key, "0");
+          out.put(key, new long[] {Long.parseLong(parts[0]), Long.parseLong(count)});
+        });
     return out;
   }
 
@@ -346,7 +352,8 @@ public final class RedisJobQueue implements JobQueue {
             .endId(StreamMessageId.MAX)
             .count(limit);
     List<SwarmEvent> out = new ArrayList<>();
-    stream.range(range).forEach((id, fields) -> out.add(new SwarmEvent(id.toString(), fields)));
+    // The page holds whole entries: an entry of two events is never split between pages.
+    stream.range(range).forEach((id, fields) -> EventEntries.expand(fields).forEach(e -> out.add(new SwarmEvent(id.toString(), e))));
     return out;
   }
 
@@ -417,8 +424,14 @@ public final class RedisJobQueue implements JobQueue {
         break;
       }
       for (Map.Entry<StreamMessageId, Map<String, String>> e : page.entrySet()) {
-        if (packageId.equals(e.getValue().get("id"))) {
-          found.add(new SwarmEvent(e.getKey().toString(), e.getValue()));
+        if (EventEntries.concerns(e.getValue(), packageId)) {
+          // Newest first here, reversed at the end: an entry's events go in backwards too.
+          List<Map<String, String>> events = EventEntries.expand(e.getValue());
+          for (int i = events.size() - 1; i >= 0; i--) {
+            if (packageId.equals(events.get(i).get("id"))) {
+              found.add(new SwarmEvent(e.getKey().toString(), events.get(i)));
+            }
+          }
         }
         before = e.getKey();
       }

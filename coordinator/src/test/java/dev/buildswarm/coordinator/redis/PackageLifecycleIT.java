@@ -1,5 +1,6 @@
 package dev.buildswarm.coordinator.redis;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -353,10 +354,22 @@ class PackageLifecycleIT extends QueueFixture {
   void completedBuildsTeachTheExpectedDuration() {
     String id = enqueue("=app-misc/a-1");
     queue.complete("d1", id, claim("d1").token(), now, 100_000, "", TTL).report();
-    assertEquals("100000", redis.getMap(keys.history(), StringCodec.INSTANCE).get("app-misc/a"));
+    assertArrayEquals(new long[] {100_000, 1}, queue.history().get("app-misc/a"), "mean, builds");
     String again = enqueue("=app-misc/a-2");
     queue.complete("d1", again, claim("d1").token(), now, 200_000, "", TTL).report();
-    assertEquals("130000", redis.getMap(keys.history(), StringCodec.INSTANCE).get("app-misc/a"), "0.7 old + 0.3 new");
+    assertArrayEquals(new long[] {130_000, 2}, queue.history().get("app-misc/a"), "0.7 old + 0.3 new");
+  }
+
+  @Test
+  void historyOfAnEarlierVersionIsReadAndCarriedOn() {
+    // Before the fourth session the mean and the count were kept in two hashes.
+    redis.getMap(keys.history(), StringCodec.INSTANCE).put("app-misc/old", "100000");
+    redis.getMap(keys.historyCount(), StringCodec.INSTANCE).put("app-misc/old", "4");
+    assertArrayEquals(new long[] {100_000, 4}, queue.history().get("app-misc/old"));
+    String id = enqueue("=app-misc/old-2");
+    assertEquals("100000", queue.packageRecord(id).get("expected_ms"), "the old mean is the estimate");
+    queue.complete("d1", id, claim("d1").token(), now, 200_000, "", TTL).report();
+    assertArrayEquals(new long[] {130_000, 5}, queue.history().get("app-misc/old"), "the count goes on from 4");
   }
 
   @Test
@@ -397,5 +410,28 @@ class PackageLifecycleIT extends QueueFixture {
     assertEquals(all, paged);
     assertEquals("queued", all.get(0).fields().get("type"));
     assertThrows(IllegalArgumentException.class, () -> queue.events("not-a-cursor", 5));
+  }
+
+  @Test
+  void aBuildDoneAndTheNextClaimOfItsDroneReadAsTwoEventsInOrder() {
+    String a = enqueue("=app-misc/a-1");
+    String b = enqueue("=app-misc/b-1");
+    Claim.Claimed first = claim("d1");
+    Claim.Claimed next = assertInstanceOf(Claim.Claimed.class, queue.complete("d1", first.packageId(), first.token(), now, 5, "d1", TTL).next());
+    List<SwarmEvent> all = queue.events("", 100);
+    List<String> types = all.stream().map(e -> e.fields().get("type") + ":" + e.fields().get("id")).toList();
+    assertEquals(List.of("queued:" + a, "queued:" + b, "claimed:" + first.packageId(), "done:" + first.packageId(),
+        "claimed:" + next.packageId()), types);
+    Map<String, String> claimed = all.get(4).fields();
+    assertEquals(Map.of("type", "claimed", "id", next.packageId(), "atom", next.atom(), "drone", "d1",
+        "token", String.valueOf(next.token()), "attempt", String.valueOf(next.attempt()), "ts", String.valueOf(now)), claimed);
+    assertFalse(all.get(3).fields().containsKey("next_id"), "the done event holds only its own fields");
+    // Written as one entry: the same cursor, and a page never ends between the two.
+    assertEquals(all.get(3).id(), all.get(4).id());
+    assertEquals(all.subList(3, 5), queue.events(all.get(2).id(), 1));
+    assertEquals(List.of("queued", "claimed"), queue.recentEventsOf(next.packageId(), 100).stream()
+        .map(e -> e.fields().get("type")).toList());
+    assertEquals(List.of("queued", "claimed", "done"), queue.recentEventsOf(first.packageId(), 100).stream()
+        .map(e -> e.fields().get("type")).toList());
   }
 }

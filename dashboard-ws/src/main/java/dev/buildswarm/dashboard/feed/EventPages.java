@@ -1,8 +1,10 @@
 package dev.buildswarm.dashboard.feed;
 
+import dev.buildswarm.redis.EventEntries;
 import dev.buildswarm.redis.RedisKeys;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.stream.StreamRangeArgs;
@@ -29,7 +31,13 @@ public final class EventPages {
     List<SwarmSnapshot.Event> out = new ArrayList<>(n);
     redis.<String, String>getStream(keys.events(), StringCodec.INSTANCE)
         .rangeReversed(StreamRangeArgs.startIdExclusive(cursor).endId(StreamMessageId.MIN).count(n))
-        .forEach((id, fields) -> out.add(new SwarmSnapshot.Event(id.toString(), fields)));
+        .forEach((id, entry) -> {
+          // Newest first: an entry's events go in backwards too.
+          List<Map<String, String>> events = EventEntries.expand(entry);
+          for (int i = events.size() - 1; i >= 0; i--) {
+            out.add(new SwarmSnapshot.Event(id.toString(), events.get(i)));
+          }
+        });
     return out;
   }
 

@@ -1,5 +1,6 @@
 package dev.buildswarm.dashboard.feed;
 
+import dev.buildswarm.redis.EventEntries;
 import dev.buildswarm.redis.RedisKeys;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -122,8 +123,14 @@ final class EventTail {
     }
   }
 
-  private void take(StreamMessageId id, Map<String, String> fields) {
+  private void take(StreamMessageId id, Map<String, String> entry) {
     cursor = id;
+    for (Map<String, String> fields : EventEntries.expand(entry)) {
+      takeEvent(id, fields);
+    }
+  }
+
+  private void takeEvent(StreamMessageId id, Map<String, String> fields) {
     newest.addFirst(new SwarmSnapshot.Event(id.toString(), fields));
     while (newest.size() > KEEP_EVENTS) {
       newest.removeLast();
