@@ -29,6 +29,7 @@ local function complete_one(id, drone, token, now, duration, next_drone, ttl, ar
   local d = drone_fields(drone)
   if d.streak then
     redis.call('HSET', drone_key(drone), 'drone_failure_streak', '0', 'failure_streak', '0')
+    remark(drone)
     d.streak = false
   end
   record_duration(lease.key, duration)

@@ -2,7 +2,7 @@
 -- session may write: 'open' makes the calling session the current one; 'update' writes only while
 -- it still is, so a stale session (replaced, or on another coordinator) cannot overwrite it.
 -- Counters (built, failed) are increments, so they survive reconnects.
--- KEYS: 1 the drone's bucket, 2 drone index
+-- KEYS: 1 the drone's bucket, 2 drone index, 3 drones_marked (see remark in lib.lua)
 -- ARGV: 1 drone name, 2 session id, 3 mode (open|update), 4 built delta, 5 failed delta,
 --       then field/value pairs
 -- Returns {1, grounded reason or '', draining '1' or ''} when written (what the session tells its
@@ -22,5 +22,8 @@ if tonumber(ARGV[5]) ~= 0 then
   redis.call('HINCRBY', KEYS[1], 'failed', ARGV[5])
 end
 redis.call('SADD', KEYS[2], ARGV[1])
-local held = redis.call('HMGET', KEYS[1], 'grounded', 'draining')
+local held = redis.call('HMGET', KEYS[1], 'grounded', 'draining', 'drone_failure_streak', 'failure_streak')
+-- The bucket's fields are the truth and the index follows them at every write: a hold written by
+-- an older version, or by hand, is indexed before the drone's session claims anything.
+redis.call(is_marked(held) and 'SADD' or 'SREM', KEYS[3], ARGV[1])
 return {1, held[1] or '', held[2] or ''}

@@ -43,6 +43,7 @@ else
   return {-1, 'unknown order ' .. order .. ' (ground, unground, drain or undrain)'}
 end
 if changed == 1 then
+  remark(drone)
   event(now, 'type', order == 'drain' and 'draining' or order .. 'ed', 'drone', drone, 'reason', reason)
 end
 return {1, changed, grounded, draining}

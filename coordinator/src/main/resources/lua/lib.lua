@@ -20,6 +20,7 @@ local function init(prefix)
   P.history_n = prefix .. 'history_n'
   P.paused = prefix .. 'paused'
   P.built = prefix .. 'built'
+  P.marked = prefix .. 'drones_marked'
 end
 
 local function pkg_key(id) return P.prefix .. 'pkg:' .. id end
@@ -381,13 +382,41 @@ local function count_drone_failure(drone, class, reason, atom, now, limit_drone,
     redis.call('HSET', dk, 'drone_failure_streak', drone_streak, 'failure_streak', streak,
       'failure_streak_since', since)
   end
+  redis.call('SADD', P.marked, drone)
   return why
 end
 
+-- Whether a drone's grounded, draining, drone_failure_streak, failure_streak fields (in that
+-- order) hold anything: an operator's hold or a failure streak running.
+local function is_marked(r)
+  return (r[1] and r[1] ~= '') or (r[2] and r[2] ~= '') or (r[3] and r[3] ~= '' and r[3] ~= '0')
+    or (r[4] and r[4] ~= '' and r[4] ~= '0')
+end
+
+-- Keeps drones_marked, the index of drones whose bucket is marked (is_marked), true for this one
+-- after a script changed those fields. drone_bucket.lua refreshes it at every bucket write too.
+local function remark(drone)
+  local r = redis.call('HMGET', drone_key(drone), 'grounded', 'draining', 'drone_failure_streak', 'failure_streak')
+  redis.call(is_marked(r) and 'SADD' or 'SREM', P.marked, drone)
+end
+
 -- A drone's grounded and draining fields, and whether a failure streak is running. A batch reads
--- them once per drone: nothing it applies grounds, ungrounds or drains a drone.
+-- them once per drone: nothing it applies grounds, ungrounds or drains a drone; and only for the
+-- drones in drones_marked (read once per batch: usually empty), the others have none to read.
 local function drone_fields(drone)
   local d = B and B.drones[drone]
+  if not d and B then
+    if not B.marked then
+      B.marked = {}
+      for _, m in ipairs(redis.call('SMEMBERS', P.marked)) do
+        B.marked[m] = true
+      end
+    end
+    if not B.marked[drone] then
+      d = {grounded = false, draining = false, streak = false}
+      B.drones[drone] = d
+    end
+  end
   if not d then
     local r = redis.call('HMGET', drone_key(drone), 'grounded', 'draining', 'drone_failure_streak', 'failure_streak')
     d = {grounded = r[1], draining = r[2],

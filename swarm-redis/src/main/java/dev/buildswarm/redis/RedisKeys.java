@@ -124,6 +124,14 @@ public final class RedisKeys {
     return prefix + "drones";
   }
 
+  /**
+   * Set of drones whose bucket holds an operator's hold (grounded, draining) or a failure streak:
+   * an index of those fields, so grouped verdicts read only these buckets.
+   */
+  public String markedDrones() {
+    return prefix + "drones_marked";
+  }
+
   /** Hash: one drone's state bucket; written only through that drone's session. */
   public String droneBucket(String droneName) {
     return prefix + "drone:" + droneName;

@@ -41,7 +41,7 @@ public final class RedisDroneBuckets implements DroneBuckets {
           args.add(value);
         });
     List<Object> reply =
-        scripts.run(Script.DRONE_BUCKET, List.of(keys.droneBucket(drone), keys.droneIndex()), args.toArray());
+        scripts.run(Script.DRONE_BUCKET, List.of(keys.droneBucket(drone), keys.droneIndex(), keys.markedDrones()), args.toArray());
     if ((Long) reply.get(0) != 1L) {
       return Optional.empty();
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.buildswarm.atom.Atom;
 import dev.buildswarm.coordinator.domain.Claim;
+import dev.buildswarm.coordinator.domain.DroneOrder;
 import dev.buildswarm.coordinator.domain.EnqueueOutcome;
 import dev.buildswarm.coordinator.domain.FailureClass;
 import dev.buildswarm.coordinator.domain.GroundingPolicy;
@@ -285,5 +286,43 @@ class QueueScriptsIT extends QueueFixture {
     assertEquals(packages, claimedIds.size(), "no package was lost");
     assertEquals((long) packages, queue.countsByState().get("done"));
     assertEquals(0L, queue.countsByState().get("queued"));
+  }
+
+  /**
+   * Grouped verdicts read a drone's bucket only when drones_marked lists it: every way a hold or a
+   * streak is set must list it, or a grounded drone would claim its next package with its verdict.
+   */
+  @Test
+  void aDroneHeldAnyWayGetsNoNextClaimWithItsVerdictAndIsUnlistedWhenFree() {
+    RedisDroneBuckets buckets = new RedisDroneBuckets(redis, keys, new LuaScripts(redis));
+    buckets.write("d1", "s1", true, 0, 0, Map.of("name", "d1"));
+    enqueue(0, "=app-misc/a-1", "=app-misc/b-1", "=app-misc/c-1", "=app-misc/d-1", "=app-misc/e-1");
+    var marked = redis.<String>getSet(keys.markedDrones(), StringCodec.INSTANCE);
+
+    // An operator's order.
+    buckets.order("d1", DroneOrder.GROUND, "disk", 2_000);
+    assertEquals(Set.of("d1"), marked.readAll());
+    Claim.Claimed a = claim("d2", 2_000);
+    queue.started("d2", a.packageId(), a.token(), 2_000, TTL);
+    assertInstanceOf(Claim.Held.class, queue.complete("d2", a.packageId(), a.token(), 2_100, 5, "d1", TTL).next(),
+        "d1 is grounded: nothing claimed for it with d2's verdict");
+    buckets.order("d1", DroneOrder.UNGROUND, "", 2_200);
+    assertTrue(marked.readAll().isEmpty());
+
+    // A failure streak (grounding off: the streak alone marks it), reset by a success.
+    Claim.Claimed b = claim("d1", 3_000);
+    queue.fail("d1", b.packageId(), b.token(), 3_100, 5, "net", FailureClass.TRANSIENT, RETRY, GroundingPolicy.OFF, 0.5, "", TTL);
+    assertEquals(Set.of("d1"), marked.readAll(), "a streak runs");
+    Claim.Claimed c = claim("d1", 3_200);
+    assertInstanceOf(Claim.Claimed.class, queue.complete("d1", c.packageId(), c.token(), 3_300, 5, "d1", TTL).next());
+    assertTrue(marked.readAll().isEmpty(), "a success ends the streak");
+
+    // A hold written into the bucket by other means (an older version, by hand) is listed at the
+    // drone's next bucket write, before its session claims anything.
+    redis.getMap(keys.droneBucket("d1"), StringCodec.INSTANCE).put("draining", "1");
+    buckets.write("d1", "s1", false, 0, 0, Map.of("name", "d1"));
+    assertEquals(Set.of("d1"), marked.readAll());
+    Claim.Claimed d = claim("d2", 4_000);
+    assertInstanceOf(Claim.Held.class, queue.complete("d2", d.packageId(), d.token(), 4_100, 5, "d1", TTL).next());
   }
 }
