@@ -34,7 +34,7 @@ local function complete_one(id, drone, token, now, duration, next_drone, ttl, ar
   end
   record_duration(lease.key, duration)
   to_terminal(id, lease.state, 'done', now, nil, lease.atom, lease.expected,
-    'duration_ms', duration, 'verdict', 'complete:' .. drone .. ':' .. token)
+    'duration_ms', duration, 'verdict', lease.verdict)
   -- One event for the build done and the next package its drone claimed in the same step: the
   -- claim's fields ride along as next_* (readers expand it into 'done' then 'claimed', see
   -- EventEntries.java). An XADD was a tenth of the cost of a build.

@@ -21,7 +21,7 @@ end
 local state, atom = lease.state, lease.atom
 local pk = pkg_key(id)
 redis.call('HSET', pk, 'duration_ms', ARGV[6], 'last_class', class, 'last_reason', reason,
-  'verdict', 'fail:' .. drone .. ':' .. token)
+  'verdict', lease.verdict)
 count_drone_failure(drone, class, reason, atom, now, tonumber(ARGV[16]), tonumber(ARGV[17]),
   tonumber(ARGV[18]))
 if class == 'PERMANENT' then

@@ -109,7 +109,7 @@ local function batch_end()
     redis.call('HSET', P.history, unpack(entries))
   end
   if b.open ~= 0 then redis.call('INCRBY', P.prefix .. 'open_expected_ms', int(b.open)) end
-  if b.fence then redis.call('SET', P.fence, int(b.fence)) end
+  if b.fence then redis.call('SET', P.fence, b.fence) end
   if b.events then redis.call('XTRIM', P.events, 'MAXLEN', '~', EVENTS_KEPT) end
 end
 
@@ -174,9 +174,11 @@ end
 local function check_lease(id, drone, token, now, report)
   local rec = B and B.pre and B.pre[id] or lease_record(id)
   local state, owner, current = rec[1], rec[2], rec[3]
-  local lease = {state = state, atom = rec[4], key = rec[5], attempt = rec[7], expected = rec[8] or '0'}
+  -- verdict: what the record keeps of this report once applied, to tell it when it comes again.
+  local lease = {state = state, atom = rec[4], key = rec[5], attempt = rec[7], expected = rec[8] or '0',
+    verdict = report .. ':' .. drone .. ':' .. token}
   -- Only the very verdict that was applied, under the same token, counts as sent again.
-  if rec[6] == report .. ':' .. drone .. ':' .. token then
+  if rec[6] == lease.verdict then
     return 'duplicate', lease
   end
   local reason = nil
@@ -453,8 +455,13 @@ local function batch_ready(k)
   end
 end
 
+-- A ready member's record: avoid, state, atom, attempt; and its id and key, kept for the claim.
 local function candidate(m)
-  return redis.call('HMGET', pkg_key(id_of(m)), 'avoid', 'state', 'atom', 'attempt')
+  local id = id_of(m)
+  local pk = pkg_key(id)
+  local r = redis.call('HMGET', pk, 'avoid', 'state', 'atom', 'attempt')
+  r.id, r.pk = id, pk
+  return r
 end
 
 -- Takes the best ready member for a drone out of the ready index, preferring among the best
@@ -508,12 +515,21 @@ local function take_ready(drone)
   return chosen, rec
 end
 
--- A fresh fencing token. A batch reads the counter once and writes it back at its end.
+-- A count held as a string, plus one, mostly without a number: the last digit goes up.
+local function increment(count)
+  local last = string.byte(count, -1)
+  if last and last >= 48 and last < 57 then
+    return string.sub(count, 1, -2) .. string.char(last + 1)
+  end
+  return int((tonumber(count) or 0) + 1)
+end
+
+-- A fresh fencing token, as a string. A batch reads the counter once and writes it back at its end.
 local function next_token()
   if not B then
-    return redis.call('INCR', P.fence)
+    return int(redis.call('INCR', P.fence))
   end
-  B.fence = (B.fence or tonumber(redis.call('GET', P.fence) or '0')) + 1
+  B.fence = increment(B.fence or redis.call('GET', P.fence) or '0')
   return B.fence
 end
 
@@ -572,11 +588,11 @@ local function claim_for(drone, now, ttl)
     if not chosen then
       return {0, 'empty'}
     end
-    local id = id_of(chosen)
+    local id = rec.id
     if rec[2] == 'queued' then
-      local pk = pkg_key(id)
+      local pk = rec.pk
       batch_touch(id)
-      local token = int(next_token())
+      local token = next_token()
       local attempt = plus_one(rec[4])
       local until_ms = lease_until(now, ttl)
       redis.call('HSET', pk, 'state', 'claimed', 'owner', drone, 'token', token, 'attempt', attempt,
