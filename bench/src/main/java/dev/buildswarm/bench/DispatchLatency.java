@@ -1,6 +1,7 @@
 package dev.buildswarm.bench;
 
 import dev.buildswarm.drone.runner.BuildProcess;
+import dev.buildswarm.drone.worker.DroneAgent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +13,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Dispatch latency on loopback: how long from "there is work and a free slot" until the build
@@ -34,8 +37,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * </ul>
  *
  * <p>For each it also splits the time at the moment {@code ProcessBuilder.start()} returned in the
- * drone ("to spawn", then "exec to first line"). Usage: {@code java -cp bench-all.jar
- * dev.buildswarm.bench.DispatchLatency REDIS_URL [ROUNDS] [DRONES]}.
+ * drone ("to spawn", then "exec to first line"). With PKGDIR_FILES, each drone's PKGDIR holds that
+ * many binary packages in 100 category folders before the rounds, as a drone that has built for a
+ * while does. Usage: {@code java -cp bench-all.jar dev.buildswarm.bench.DispatchLatency REDIS_URL
+ * [ROUNDS] [DRONES] [PKGDIR_FILES]}.
+ *
+ * <p>The benchmark waits for each round's builds through the drones' {@link BuildProcess.Watcher}
+ * (told when a build's process is done), not by asking the coordinator: a status call is several
+ * Redis round trips and would run beside the very dispatch being measured.
  */
 public final class DispatchLatency {
   private static final String BUILDER =
@@ -44,6 +53,9 @@ public final class DispatchLatency {
       s=$EPOCHREALTIME
       printf '%s %s %s %s %s\\n' "$DRONE_NAME" "$BUILDSWARM_PACKAGE_ID" "$$" "${s/./}" "${EPOCHREALTIME/./}" >> "$STAMPS"
       """;
+
+  /** Categories of the binary packages put into each PKGDIR (app-misc, the benchmark's, among them). */
+  private static final int CATEGORIES = 100;
 
   private DispatchLatency() {}
 
@@ -54,10 +66,12 @@ public final class DispatchLatency {
     String redisUrl = args[0];
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 500;
     int droneCount = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+    int pkgdirFiles = args.length > 3 ? Integer.parseInt(args[3]) : 0;
     Path work = Files.createTempDirectory("dispatch-bench");
     Path stamps = work.resolve("stamps");
     Files.createFile(stamps);
     Map<Long, Long> spawnedUs = new ConcurrentHashMap<>();
+    Semaphore buildsEnded = new Semaphore(0);
     BuildProcess.Watcher watcher =
         new BuildProcess.Watcher() {
           @Override
@@ -66,23 +80,28 @@ public final class DispatchLatency {
           }
 
           @Override
-          public void ended(ProcessHandle build) {}
+          public void ended(ProcessHandle build) {
+            buildsEnded.release();
+          }
         };
+    System.out.printf("load average at start: %s%n", loadAverage());
     try (BenchSwarm swarm = new BenchSwarm(redisUrl, "dispatch-" + System.nanoTime(), work)) {
       Path builder = swarm.script("stamp-builder", BUILDER);
       for (int d = 0; d < droneCount; d++) {
         String name = "d" + d;
-        swarm.drone(name, 4, 1.0, List.of(builder.toString(), "{atom}"),
-            Map.of("DRONE_NAME", name, "STAMPS", stamps.toString()), watcher);
+        DroneAgent drone =
+            swarm.drone(name, 4, 1.0, List.of(builder.toString(), "{atom}"),
+                Map.of("DRONE_NAME", name, "STAMPS", stamps.toString()), watcher);
+        fillPkgdir(drone.config().pkgDir(), pkgdirFiles);
       }
       // Warm-up (JIT, connections, script cache), then measured rounds.
-      idleRounds(swarm, "warm", rounds / 2);
-      slotRounds(swarm, "warmslot", rounds / 2);
+      idleRounds(swarm, buildsEnded, "warm", rounds / 2);
+      slotRounds(swarm, buildsEnded, "warmslot", rounds / 2);
       Files.writeString(stamps, "");
-      Map<String, Long> queuedUs = idleRounds(swarm, "idle", rounds);
+      Map<String, Long> queuedUs = idleRounds(swarm, buildsEnded, "idle", rounds);
       List<Stamp> idle = read(stamps);
       Files.writeString(stamps, "");
-      slotRounds(swarm, "slot", rounds);
+      slotRounds(swarm, buildsEnded, "slot", rounds);
       List<Stamp> slot = read(stamps);
 
       List<Long> idleTotal = new ArrayList<>();
@@ -115,7 +134,9 @@ public final class DispatchLatency {
           }
         }
       }
-      System.out.printf("dispatch drones=%d rounds=%d (µs)%n", droneCount, rounds);
+      System.out.printf(
+          "dispatch drones=%d rounds=%d pkgdir-files=%d (µs); load average now: %s%n",
+          droneCount, rounds, pkgdirFiles, loadAverage());
       print("idle: queued -> builder's first line", idleTotal);
       print("idle:   queued -> spawn returned", idleToSpawn);
       print("idle:   spawn returned -> first line", idleExec);
@@ -126,8 +147,13 @@ public final class DispatchLatency {
     }
   }
 
-  /** Queues one package at a time into an idle swarm; returns when each was queued (µs). */
-  private static Map<String, Long> idleRounds(BenchSwarm swarm, String prefix, int rounds) throws InterruptedException {
+  /**
+   * Queues one package at a time into an idle swarm; returns when each was queued (µs). Waits for
+   * each build's process to be done through the watcher, so nothing of the benchmark's own asks the
+   * coordinator anything while a package is being dispatched.
+   */
+  private static Map<String, Long> idleRounds(BenchSwarm swarm, Semaphore buildsEnded, String prefix, int rounds)
+      throws InterruptedException {
     Map<String, Long> queuedUs = new HashMap<>();
     for (int i = 0; i < rounds; i++) {
       swarm.awaitIdle(Duration.ofSeconds(30));
@@ -138,20 +164,50 @@ public final class DispatchLatency {
       long before = micros(Instant.now());
       String id = swarm.service().enqueue(List.of(atom), 0).get(0).packageId();
       queuedUs.put(id, before);
+      awaitBuilds(buildsEnded, 1, Duration.ofSeconds(30));
     }
     swarm.awaitIdle(Duration.ofSeconds(30));
     return queuedUs;
   }
 
   /** Queues {@code rounds} packages at once, so each drone goes from one build straight to the next. */
-  private static void slotRounds(BenchSwarm swarm, String prefix, int rounds) throws InterruptedException {
+  private static void slotRounds(BenchSwarm swarm, Semaphore buildsEnded, String prefix, int rounds)
+      throws InterruptedException {
     swarm.awaitIdle(Duration.ofSeconds(30));
     List<String> atoms = new ArrayList<>();
     for (int i = 0; i < rounds; i++) {
       atoms.add("=app-misc/" + prefix + i + "-1.0");
     }
     swarm.service().enqueue(atoms, 0);
-    swarm.awaitIdle(Duration.ofMinutes(5));
+    awaitBuilds(buildsEnded, rounds, Duration.ofMinutes(5));
+    swarm.awaitIdle(Duration.ofSeconds(30));
+  }
+
+  private static void awaitBuilds(Semaphore buildsEnded, int builds, Duration limit) throws InterruptedException {
+    if (!buildsEnded.tryAcquire(builds, limit.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException(builds + " builds did not end within " + limit);
+    }
+  }
+
+  /**
+   * Puts {@code files} small binary packages into {@code pkgdir}, spread over {@link #CATEGORIES}
+   * category folders (app-misc among them), as a drone that keeps what it built has.
+   */
+  private static void fillPkgdir(Path pkgdir, int files) throws java.io.IOException {
+    for (int i = 0; i < files; i++) {
+      int c = i % CATEGORIES;
+      Path category = Files.createDirectories(pkgdir.resolve(c == 0 ? "app-misc" : String.format("cat-%02d", c)));
+      Files.writeString(category.resolve("kept" + i + "-1.0.gpkg.tar"), "binary package " + i);
+    }
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
   }
 
   /**

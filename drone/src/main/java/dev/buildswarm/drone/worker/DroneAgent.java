@@ -462,7 +462,9 @@ public final class DroneAgent implements AutoCloseable {
             .build());
     LOG.info("building {} (package {}, attempt {}): {}", assignment.getAtom(), id, assignment.getAttempt(), argv);
     LogBatcher logs = new LogBatcher(id, token);
-    PkgdirSnapshot before = PkgdirSnapshot.take(config.pkgDir());
+    // Only this package's files in its category folder: cheap however many packages PKGDIR keeps,
+    // and it must be taken before the build starts (a build may write its package at once).
+    PkgdirSnapshot before = PkgdirSnapshot.of(config.pkgDir(), atom);
     BuildResult result;
     try {
       result = process.run(new LogLimit(LogLimit.DEFAULT_MAX_LINE_BYTES, config.logLimitBytes()).limiting(logs::line));
@@ -573,8 +575,7 @@ public final class DroneAgent implements AutoCloseable {
 
   /** The build's new or changed binary packages under PKGDIR. */
   private List<PkgdirSnapshot.Found> madeBy(PkgdirSnapshot before, Atom atom) throws IOException {
-    String pf = atom.packageName() + atom.version().map(v -> "-" + v).orElse("");
-    return PkgdirSnapshot.take(config.pkgDir()).addedSince(before, atom.category(), pf);
+    return PkgdirSnapshot.of(config.pkgDir(), atom).addedSince(before);
   }
 
   /** Uploads the files under the build's lease; an unreachable coordinator is {@link ArtifactUploader.Unreachable}. */
