@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes a write at most once per interval, and always of the latest state: used for a drone's
  * bucket (see DroneSession) and the work signal to other coordinators. A change asks
- * for a write: the first change after a quiet interval is written at once, on the caller's thread;
- * later changes within the interval are gathered into one write at its end, which reads the state
- * as it is then. So no change is lost; a reader sees it at most one interval (plus the write's own
+ * for a write, which is made off the caller's thread (so a verdict or an assignment never waits for
+ * it): the first change after a quiet interval is written at once, later changes within the
+ * interval are gathered into one write at its end, which reads the state as it is then. So no change is lost; a reader sees it at most one interval (plus the write's own
  * time) late. {@link #now} writes at once, for what must be seen at once.
  *
  * <p>The write itself reads the state it writes, so this class holds none of it. Writes
@@ -72,10 +72,9 @@ public final class CoalescedWrite {
   }
 
   /**
-   * Something the bucket shows changed (call after changing it). Written at once when the last
-   * write started an interval ago or more, else at the end of the interval.
-   *
-   * @throws RuntimeException the write's, when written at once and it failed
+   * Something the written state changed (call after changing it): written at once when the last
+   * write started an interval ago or more, else at the end of the interval; either way on the
+   * timer's thread, not the caller's.
    */
   public void changed() {
     long delay;
@@ -84,19 +83,10 @@ public final class CoalescedWrite {
       if (scheduled) {
         return;
       }
-      long now = nanoTime.getAsLong();
-      delay = written ? lastStart + intervalNanos - now : 0;
-      if (delay > 0) {
-        scheduled = true;
-      } else {
-        started(now);
-      }
+      scheduled = true;
+      delay = written ? Math.max(0, lastStart + intervalNanos - nanoTime.getAsLong()) : 0;
     }
-    if (delay > 0) {
-      timer.after(delay, this::flush);
-    } else {
-      writeLocked(write);
-    }
+    timer.after(delay, this::flush);
   }
 
   /**
@@ -112,7 +102,7 @@ public final class CoalescedWrite {
     writeLocked(special);
   }
 
-  /** The scheduled write at the end of an interval. */
+  /** The scheduled write. */
   private void flush() {
     synchronized (this) {
       scheduled = false;
