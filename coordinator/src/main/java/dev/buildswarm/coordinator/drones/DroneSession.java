@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * {@link Dispatcher} hands it work while it has free slots.
  *
  * <p>Thread-safe: report methods are called by the transport one at a time; the dispatcher assigns
- * alongside; shared state is the concurrent {@link #running} map and volatile flags.
+ * alongside; shared state is the concurrent {@link #running} map, atomic counters and volatile
+ * flags. The bucket is written through {@link #bucket} only, whose writes never overlap.
  */
 public final class DroneSession {
   private static final Logger LOG = LoggerFactory.getLogger(DroneSession.class);
@@ -71,21 +72,10 @@ public final class DroneSession {
       Runnable wake,
       String coordinatorId,
       Clock clock) {
-    this(drone, service, link, wake, coordinatorId, clock, BUCKET_INTERVAL, CoalescedWrite.SHARED_TIMER);
-  }
-
-  /** As above, with the bucket written at most every {@code bucketInterval} for routine changes. */
-  DroneSession(
-      DroneRegistration drone,
-      SwarmService service,
-      DroneLink link,
-      Runnable wake,
-      String coordinatorId,
-      Clock clock,
-      Duration bucketInterval,
-      CoalescedWrite.Timer timer) {
     this.bucket =
-        new CoalescedWrite("drone " + drone.name() + "'s bucket", bucketInterval, System::nanoTime, timer, () -> writeBucket(false, null, null));
+        new CoalescedWrite(
+            "drone " + drone.name() + "'s bucket", BUCKET_INTERVAL, System::nanoTime, CoalescedWrite.SHARED_TIMER,
+            () -> writeBucket(false, null, null));
     this.drone = drone;
     this.service = service;
     this.link = link;
@@ -130,7 +120,7 @@ public final class DroneSession {
     bucket.changed();
   }
 
-  /** Puts a claimed package in a slot and sends it to the drone; the caller writes the bucket. */
+  /** Puts a claimed package in a slot and sends it to the drone; the caller marks the bucket changed. */
   private void take(Claim.Claimed claimed) {
     Leased leased = new Leased(claimed.packageId(), claimed.atom(), claimed.token(), clock.millis());
     running.put(claimed.packageId(), leased);

@@ -11,14 +11,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes a write at most once per interval, and always of the latest state: used for a drone's
- * bucket (see DroneSession) and the work signal to other coordinators. A change asks
- * for a write, which is made off the caller's thread (so a verdict or an assignment never waits for
- * it): the first change after a quiet interval is written at once, later changes within the
- * interval are gathered into one write at its end, which reads the state as it is then. So no change is lost; a reader sees it at most one interval (plus the write's own
- * time) late. {@link #now} writes at once, for what must be seen at once.
+ * bucket (see DroneSession) and the work signal to other coordinators. A change asks for a write,
+ * made off the caller's thread (so a verdict or an assignment never waits for it): the first
+ * change after a quiet interval is written at once, later changes within the interval are
+ * gathered into one write at its end, which reads the state as it is then. So no change is lost;
+ * a reader sees it at most one interval (plus the write's own time) late. {@link #now} writes at
+ * once, on the caller's thread, for what must be seen at once.
  *
- * <p>The write itself reads the state it writes, so this class holds none of it. Writes
- * never overlap (one lock), so an older state can never land after a newer one.
+ * <p>The write itself reads the state it writes, so this class holds none of it. Writes never
+ * overlap (one lock), so an older state can never land after a newer one.
  *
  * <p>Thread-safe.
  */
@@ -36,7 +37,7 @@ public final class CoalescedWrite {
    */
   public static final Timer SHARED_TIMER = new Timer() {
     private final ScheduledExecutorService scheduler =
-        Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("bucket-writes").factory());
+        Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("coalesced-writes").factory());
 
     @Override
     public void after(long delayNanos, Runnable task) {
