@@ -22,14 +22,17 @@ bench_port() {
   done
 }
 
-# Builds the bench module and the jars it needs; installs BullMQ when missing.
+# Builds the bench module and the jars it needs (unless BENCH_NO_BUILD is set: then the jars in
+# the modules' target folders are used as they are); installs BullMQ when missing.
 bench_build() {
   bs_find_jdk
   if [[ ! -d "$root/bench/bullmq/node_modules/bullmq" ]]; then
     bs_log "installing BullMQ into bench/bullmq/node_modules"
     (cd "$root/bench/bullmq" && npm install --no-audit --no-fund --loglevel=error >&2)
   fi
-  (cd "$root" && ./mvnw -B -q -ntp -Pbench -DskipTests package)
+  if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
+    (cd "$root" && ./mvnw -B -q -ntp -Pbench -DskipTests package)
+  fi
   bench_jar=$(bs_jar "$root" bench)
   coordinator_jar=$(bs_jar "$root" coordinator)
   dashboard_jar=$(bs_jar "$root" dashboard-ws)

@@ -1,19 +1,41 @@
--- The drone started the build it was assigned: claimed -> building. Renews the lease.
--- KEYS: 1 package (routing)
--- ARGV: 1 prefix, 2 id, 3 drone, 4 token, 5 now ms, 6 lease ttl ms
--- Returns {1} or {-1, reason}.
+-- Drones started the builds they were assigned: claimed -> building, each lease renewed. One or
+-- more reports in one call (group commit, as complete.lua: the coordinator sends together the
+-- reports that arrived while its previous call ran; see GroupCommit.java). Each report is checked
+-- against its package's owner and fencing token and applied exactly as if it came alone, in the
+-- order given; writes many reports make to one key are sent once, at the end (B in lib.lua).
+-- KEYS: 1 any key of the swarm (routing)
+-- ARGV: 1 prefix, 2 number of reports N, then 5 per report: id, drone, token, now ms, lease ttl ms
+-- Returns, for each report in order, two values: 1 and '' when applied, -1 and the reason when
+-- refused, -2 and the error when applying it raised one.
 init(ARGV[1])
-local id, drone, token, now, ttl = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
-local refused, lease = check_lease(id, drone, token, ARGV[5], 'started')
-local state = lease.state
-if refused then
-  return {-1, refused}
+local n = tonumber(ARGV[2])
+
+local function started_one(id, drone, token, now, ttl)
+  local refused, lease = check_lease(id, drone, token, now, 'started')
+  if refused then
+    return -1, refused
+  end
+  local until_ms = lease_until(now, ttl)
+  redis.call('HSET', pkg_key(id), 'state', 'building', 'started_ms', now, 'updated_ms', now)
+  B.leases[id] = until_ms
+  if lease.state ~= 'building' then
+    count(lease.state, 'building')
+    event(now, 'type', 'building', 'id', id, 'drone', drone, 'token', token)
+  end
+  return 1, ''
 end
-local until_ms = now + ttl
-redis.call('HSET', pkg_key(id), 'state', 'building', 'started_ms', now, 'updated_ms', now)
-redis.call('ZADD', P.leases, until_ms, id)
-if state ~= 'building' then
-  count(state, 'building')
-  event(ARGV[5], 'type', 'building', 'id', id, 'drone', drone, 'token', token)
+
+batch_begin()
+local out = {}
+for i = 0, n - 1 do
+  local a = 3 + 5 * i
+  local ok, code, reason = pcall(started_one, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
+  if not ok then
+    -- What it wrote before the error stands, as for any script; the other reports are applied.
+    code, reason = -2, type(code) == 'table' and tostring(code.err) or tostring(code)
+  end
+  out[#out + 1] = code
+  out[#out + 1] = reason
 end
-return {1}
+batch_end()
+return out

@@ -47,6 +47,8 @@ final class SimulatedDrones implements AutoCloseable {
   private final long minBuildMs;
   private final long maxBuildMs;
   final AtomicLong finished = new AtomicLong();
+  /** Verdicts the coordinator acknowledged (stored). */
+  final AtomicLong acknowledged = new AtomicLong();
   final AtomicLong heartbeats = new AtomicLong();
   final AtomicLong errors = new AtomicLong();
   /** Claim latencies in µs, recorded while {@link #recording} is on. */
@@ -163,6 +165,7 @@ final class SimulatedDrones implements AutoCloseable {
           registered.countDown();
         }
         case ASSIGNMENT -> assigned(message.getAssignment().getPackageId(), message.getAssignment().getToken());
+        case FINISHED_ACK -> acknowledged.incrementAndGet();
         default -> {
           // Acks, orders, cancels: a no-op builder has nothing to do with them.
         }

@@ -8,6 +8,7 @@ import dev.buildswarm.coordinator.domain.DroneVitals;
 import dev.buildswarm.coordinator.domain.Report;
 import dev.buildswarm.coordinator.domain.Verdict;
 import dev.buildswarm.coordinator.queue.BucketUpdate;
+import dev.buildswarm.coordinator.queue.CoalescedWrite;
 import dev.buildswarm.coordinator.queue.SwarmService;
 import dev.buildswarm.redis.DroneBucket;
 import dev.buildswarm.coordinator.domain.LogRate;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,10 +29,17 @@ import org.slf4j.LoggerFactory;
  * {@link Dispatcher} hands it work while it has free slots.
  *
  * <p>Thread-safe: report methods are called by the transport one at a time; the dispatcher assigns
- * alongside; shared state is the concurrent {@link #running} map and volatile flags.
+ * alongside; shared state is the concurrent {@link #running} map, atomic counters and volatile
+ * flags. The bucket is written through {@link #bucket} only, whose writes never overlap.
  */
 public final class DroneSession {
   private static final Logger LOG = LoggerFactory.getLogger(DroneSession.class);
+
+  /**
+   * The least time between two writes of a drone's bucket made for its assignments and verdicts
+   * (the dashboard reads every 250 ms). See {@link CoalescedWrite} and docs/architecture.md.
+   */
+  public static final Duration BUCKET_INTERVAL = Duration.ofMillis(250);
 
   private final DroneRegistration drone;
   private final SwarmService service;
@@ -48,6 +57,10 @@ public final class DroneSession {
   private volatile boolean opened;
   /** The orders last told to the drone; null before the first. Guarded by {@code this}. */
   private DroneOrders told;
+  /** Builds that ended, not yet added to the bucket's counters. */
+  private final AtomicInteger unwrittenBuilt = new AtomicInteger();
+  private final AtomicInteger unwrittenFailed = new AtomicInteger();
+  private final CoalescedWrite bucket;
 
   /** A package leased to this drone; {@code assignedAtMs} lets heartbeats tell in-flight from lost. */
   private record Leased(String packageId, String atom, long token, long assignedAtMs) {}
@@ -59,6 +72,10 @@ public final class DroneSession {
       Runnable wake,
       String coordinatorId,
       Clock clock) {
+    this.bucket =
+        new CoalescedWrite(
+            "drone " + drone.name() + "'s bucket", BUCKET_INTERVAL, System::nanoTime, CoalescedWrite.SHARED_TIMER,
+            () -> writeBucket(false, null, null));
     this.drone = drone;
     this.service = service;
     this.link = link;
@@ -87,7 +104,7 @@ public final class DroneSession {
             running.put(packageId, new Leased(packageId, atom, token, clock.millis()));
           }
         });
-    writeBucket(true, 0, 0, null);
+    bucket.now(() -> writeBucket(true, null, null));
     opened = true;
     wake.run();
   }
@@ -100,10 +117,10 @@ public final class DroneSession {
   /** Hands the drone a package the dispatcher claimed for it. */
   void assign(Claim.Claimed claimed) {
     take(claimed);
-    writeBucket(false, 0, 0, null);
+    bucket.changed();
   }
 
-  /** Puts a claimed package in a slot and sends it to the drone; the caller writes the bucket. */
+  /** Puts a claimed package in a slot and sends it to the drone; the caller marks the bucket changed. */
   private void take(Claim.Claimed claimed) {
     Leased leased = new Leased(claimed.packageId(), claimed.atom(), claimed.token(), clock.millis());
     running.put(claimed.packageId(), leased);
@@ -120,6 +137,8 @@ public final class DroneSession {
   public void stopping(String reason) {
     stopping = true;
     LOG.info("drone {} is stopping ({}); assigning it nothing more", drone.name(), reason);
+    // What it runs as it goes, shown at once.
+    bucket.now(() -> writeBucket(false, null, null));
   }
 
   public void buildStarted(String packageId, long token) {
@@ -161,7 +180,7 @@ public final class DroneSession {
         wake.run();
       }
     }
-    writeBucket(false, 0, 0, vitals);
+    bucket.now(() -> writeBucket(false, null, vitals));
     return renewed;
   }
 
@@ -209,8 +228,6 @@ public final class DroneSession {
       running.remove(result.packageId(), leased);
     }
     boolean duplicate = report instanceof Report.Accepted a && a.outcome().equals("duplicate");
-    int built = 0;
-    int failed = 0;
     if (report instanceof Report.Refused refused) {
       LOG.warn(
           "drone {} reported {} for package {} with token {}: refused, {}",
@@ -220,11 +237,11 @@ public final class DroneSession {
     } else if (duplicate) {
       LOG.info("drone {} sent its verdict on package {} again; it stood already", drone.name(), result.packageId());
     } else if (result.success()) {
-      built = 1;
+      unwrittenBuilt.incrementAndGet();
     } else {
-      failed = 1;
+      unwrittenFailed.incrementAndGet();
     }
-    writeBucket(false, built, failed, null);
+    bucket.changed();
     // A finished package may have unblocked others' work: the dispatcher looks again now.
     service.workMayBeReady();
   }
@@ -240,7 +257,7 @@ public final class DroneSession {
     link.cancel(packageId, token, reason);
     Leased leased = running.get(packageId);
     if (leased != null && leased.token() == token && running.remove(packageId, leased)) {
-      writeBucket(false, 0, 0, null);
+      bucket.changed();
       wake.run();
     }
   }
@@ -261,7 +278,7 @@ public final class DroneSession {
     }
     closed = true;
     try {
-      writeBucket(false, 0, 0, DroneBucket.OFFLINE, null);
+      bucket.now(() -> writeBucket(false, DroneBucket.OFFLINE, null));
     } catch (RuntimeException e) {
       LOG.warn("could not mark drone {} offline: {}", drone.name(), e.toString());
     }
@@ -272,19 +289,35 @@ public final class DroneSession {
     link.shutdown(reason, reconnectAfter);
   }
 
-  private void writeBucket(boolean opening, int built, int failed, DroneVitals vitals) {
-    writeBucket(opening, built, failed, running.isEmpty() ? DroneBucket.IDLE : DroneBucket.BUILDING, vitals);
-  }
-
-  private void writeBucket(boolean opening, int built, int failed, String state, DroneVitals vitals) {
+  /**
+   * Writes the bucket as the session stands now, with the builds ended since the last write; only
+   * through {@link #bucket}, so writes never overlap. {@code state}: null for idle or building as
+   * the slots show, or offline. After the session closed, only the write that says so lands: a
+   * routine write gathered before must not show the drone online again.
+   */
+  private void writeBucket(boolean opening, String state, DroneVitals vitals) {
+    if (closed && state == null) {
+      return;
+    }
     List<String> list = new ArrayList<>();
     for (Leased leased : running.values()) {
       list.add(leased.packageId() + "=" + leased.atom());
     }
     list.sort(null);
-    Optional<DroneOrders> orders =
-        service.writeDroneBucket(
-            drone, new BucketUpdate(sessionId, opening, state, list, coordinatorId, built, failed, vitals));
+    String shown = state != null ? state : list.isEmpty() ? DroneBucket.IDLE : DroneBucket.BUILDING;
+    int built = unwrittenBuilt.getAndSet(0);
+    int failed = unwrittenFailed.getAndSet(0);
+    Optional<DroneOrders> orders;
+    try {
+      orders =
+          service.writeDroneBucket(
+              drone, new BucketUpdate(sessionId, opening, shown, list, coordinatorId, built, failed, vitals));
+    } catch (RuntimeException e) {
+      // Not written: the counts go with the next write.
+      unwrittenBuilt.addAndGet(built);
+      unwrittenFailed.addAndGet(failed);
+      throw e;
+    }
     orders.ifPresent(this::tell);
     if (orders.isEmpty() && !closed) {
       // A newer session of this drone (here or on another coordinator) owns its bucket: this one's

@@ -23,6 +23,7 @@ import dev.buildswarm.coordinator.domain.SwarmStatus;
 import dev.buildswarm.coordinator.domain.Verdict;
 import dev.buildswarm.redis.DroneBucket;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,11 @@ public final class SwarmService {
   public static final int MAX_LOG_CHUNK_CHARS = 64 * 1024;
   public static final int MAX_REASON_CHARS = 4096;
   private static final int REAP_BATCH = 500;
+  /**
+   * The least time between two work signals to other coordinators: every verdict signals, and a
+   * signal in flight wakes them all the same. A signal asked for within it goes out at its end.
+   */
+  public static final Duration WORK_SIGNAL_INTERVAL = Duration.ofMillis(5);
 
   private final JobQueue queue;
   private final DroneBuckets buckets;
@@ -52,6 +58,7 @@ public final class SwarmService {
   private final Clock clock;
   private final CoordinatorSettings settings;
   private final SwarmMetrics metrics;
+  private final CoalescedWrite signals;
 
   public SwarmService(
       JobQueue queue,
@@ -80,6 +87,8 @@ public final class SwarmService {
     this.buckets = buckets;
     this.localWork = localWork;
     this.broadcast = broadcast;
+    this.signals =
+        new CoalescedWrite("the work signal", WORK_SIGNAL_INTERVAL, System::nanoTime, CoalescedWrite.SHARED_TIMER, broadcast::publish);
     this.clock = clock;
     this.settings = settings;
   }
@@ -372,10 +381,13 @@ public final class SwarmService {
     return reaped;
   }
 
-  /** Wakes every waiting drone session, on this coordinator and, through Redis, on the others. */
+  /**
+   * Wakes every waiting drone session: on this coordinator at once, on the others through Redis at
+   * most {@link #WORK_SIGNAL_INTERVAL} later (signals close together go out as one).
+   */
   public void workMayBeReady() {
     localWork.wakeLocal();
-    broadcast.publish();
+    signals.changed();
   }
 
   public Map<String, String> packageRecord(String packageId) {
@@ -437,19 +449,23 @@ public final class SwarmService {
    */
   public Optional<DroneOrders> writeDroneBucket(DroneRegistration drone, BucketUpdate update) {
     Map<String, String> fields = new TreeMap<>();
-    fields.put(DroneBucket.NAME, drone.name());
-    fields.put(DroneBucket.HOST, drone.host());
     fields.put(DroneBucket.STATE, update.state());
-    fields.put(DroneBucket.CORES, String.valueOf(drone.cores()));
-    fields.put(DroneBucket.SLOTS, String.valueOf(drone.slots()));
     fields.put(DroneBucket.RUNNING, String.join("\n", update.running()));
-    fields.put(DroneBucket.VERSION, drone.version());
-    fields.put(DroneBucket.COORDINATOR, update.coordinatorId());
     fields.put(DroneBucket.LAST_HEARTBEAT_MS, String.valueOf(now()));
-    fields.put(DroneBucket.SPEED_FACTOR, String.valueOf(drone.speedFactor()));
-    StringBuilder capabilities = new StringBuilder();
-    new TreeMap<>(drone.capabilities()).forEach((k, v) -> capabilities.append(k).append('=').append(v).append('\n'));
-    fields.put(DroneBucket.CAPABILITIES, capabilities.toString());
+    if (update.opening()) {
+      // What the session registered with does not change while it lasts; only the session that
+      // opened the bucket writes it afterwards (drone_bucket.lua), so these stand until the next.
+      fields.put(DroneBucket.NAME, drone.name());
+      fields.put(DroneBucket.HOST, drone.host());
+      fields.put(DroneBucket.CORES, String.valueOf(drone.cores()));
+      fields.put(DroneBucket.SLOTS, String.valueOf(drone.slots()));
+      fields.put(DroneBucket.VERSION, drone.version());
+      fields.put(DroneBucket.COORDINATOR, update.coordinatorId());
+      fields.put(DroneBucket.SPEED_FACTOR, String.valueOf(drone.speedFactor()));
+      StringBuilder capabilities = new StringBuilder();
+      new TreeMap<>(drone.capabilities()).forEach((k, v) -> capabilities.append(k).append('=').append(v).append('\n'));
+      fields.put(DroneBucket.CAPABILITIES, capabilities.toString());
+    }
     if (update.vitals() != null) {
       fields.put(DroneBucket.LOAD_AVERAGE, String.valueOf(update.vitals().loadAverage()));
       fields.put(DroneBucket.FREE_DISK_BYTES, String.valueOf(update.vitals().freeDiskBytes()));

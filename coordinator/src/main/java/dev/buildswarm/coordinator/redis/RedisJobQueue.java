@@ -42,6 +42,7 @@ public final class RedisJobQueue implements JobQueue {
   private final LuaScripts scripts;
   private final SwarmReader reader;
   private final GroupCommit<Completion, Supplier<Verdict>> completions;
+  private final GroupCommit<Start, Supplier<Report>> starts;
 
   /**
    * Successful builds are sent to Redis together (group commit, see {@link GroupCommit}): up to
@@ -53,13 +54,26 @@ public final class RedisJobQueue implements JobQueue {
 
   public static final int COMPLETION_BATCH = 64;
 
+  /**
+   * Start reports are grouped the same way (started.lua applies many in one call): a drone reports
+   * a build's start right after its assignment, so with many drones they arrive as often as
+   * verdicts.
+   */
+  public static final int START_WRITERS = 2;
+
+  public static final int START_BATCH = 64;
+
   public RedisJobQueue(RedissonClient redis, RedisKeys keys, LuaScripts scripts) {
     this.redis = redis;
     this.keys = keys;
     this.scripts = scripts;
     this.reader = new SwarmReader(redis, keys);
     this.completions = new GroupCommit<>("completions", COMPLETION_WRITERS, COMPLETION_BATCH, this::completeAll);
+    this.starts = new GroupCommit<>("starts", START_WRITERS, START_BATCH, this::startedAll);
   }
+
+  /** One build's start, as started.lua takes it. */
+  private record Start(String drone, String packageId, long token, long nowMs, Duration leaseTtl) {}
 
   /** One successful build's verdict, as complete.lua takes it. */
   private record Completion(
@@ -114,9 +128,38 @@ public final class RedisJobQueue implements JobQueue {
 
   @Override
   public Report started(String drone, String packageId, long token, long nowMs, Duration leaseTtl) {
-    return report(
-        run(Script.STARTED, keys.pkg(packageId), packageId, drone, String.valueOf(token),
-            String.valueOf(nowMs), String.valueOf(leaseTtl.toMillis())));
+    return starts.submit(new Start(drone, packageId, token, nowMs, leaseTtl)).get();
+  }
+
+  /** One call of started.lua for the batch; its reply holds two values per report. */
+  private List<Supplier<Report>> startedAll(List<Start> batch) {
+    List<Object> args = new ArrayList<>(1 + 5 * batch.size());
+    args.add(String.valueOf(batch.size()));
+    for (Start s : batch) {
+      args.add(s.packageId());
+      args.add(s.drone());
+      args.add(String.valueOf(s.token()));
+      args.add(String.valueOf(s.nowMs()));
+      args.add(String.valueOf(s.leaseTtl().toMillis()));
+    }
+    List<Object> reply = run(Script.STARTED, keys.stateCounts(), args.toArray());
+    List<Supplier<Report>> reports = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      long code = (Long) reply.get(2 * i);
+      String reason = String.valueOf(reply.get(2 * i + 1));
+      if (code == -2L) {
+        // A script error while applying this report: its caller sees it, the others do not.
+        Start s = batch.get(i);
+        String error = "started.lua failed for package " + s.packageId() + " of drone " + s.drone() + ": " + reason;
+        reports.add(() -> {
+          throw new IllegalStateException(error);
+        });
+      } else {
+        Report r = code == 1L ? new Report.Accepted("") : new Report.Refused(reason);
+        reports.add(() -> r);
+      }
+    }
+    return reports;
   }
 
   @Override

@@ -260,4 +260,53 @@ class DroneSessionIT {
     assertFalse(service.drones().isEmpty());
     assertTrue(service.status().packagesByState().get("done") == 2L);
   }
+
+  /** Builds ending faster than the bucket's interval: the bucket ends up showing the last state. */
+  @Test
+  void theBucketShowsTheLastStateAfterABurstOfBuilds() throws Exception {
+    int packages = 40;
+    List<String> atoms = new java.util.ArrayList<>();
+    for (int i = 0; i < packages; i++) {
+      atoms.add("=app-misc/burst" + i + "-1");
+    }
+    service.enqueue(atoms, 0);
+    BlackHoleLink link = new BlackHoleLink();
+    DroneSession session = session("d1", 2, link, "c1");
+    int finished = 0;
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (finished < packages && System.nanoTime() < deadline) {
+      if (finished < link.assigned.size()) {
+        Claim.Claimed c = link.assigned.get(finished++);
+        session.buildStarted(c.packageId(), c.token());
+        session.buildFinished(new BuildReport(c.packageId(), c.token(), true, 10, "", false, null));
+      } else {
+        Thread.sleep(1);
+      }
+    }
+    assertEquals(packages, finished);
+    // Within one interval (and the write's own time) the last state lands: no build, all counted.
+    await(
+        "the bucket shows the last state",
+        () -> {
+          DroneBucket b = service.drones().get(0);
+          return b.built() == packages && b.state().equals("idle") && b.running().isEmpty();
+        });
+    session.close();
+  }
+
+  /** A routine write gathered before the session closed must not show the drone online again. */
+  @Test
+  void aClosedSessionStaysOfflineAfterItsGatheredWriteWasDue() throws Exception {
+    service.enqueue(List.of("=app-misc/a-1", "=app-misc/b-1"), 0);
+    BlackHoleLink link = new BlackHoleLink();
+    DroneSession session = session("d1", 2, link, "c1");
+    await("both slots are filled", () -> link.assigned.size() == 2);
+    Claim.Claimed a = link.assigned.get(0);
+    session.buildFinished(new BuildReport(a.packageId(), a.token(), true, 10, "", false, null));
+    session.close();
+    Thread.sleep(2 * DroneSession.BUCKET_INTERVAL.toMillis()); // any gathered write was due by now
+    DroneBucket bucket = service.drones().get(0);
+    assertEquals("offline", bucket.state());
+    assertEquals(1, bucket.built(), "the build ended before the close is counted");
+  }
 }

@@ -195,6 +195,8 @@ class CliIT {
     drone = slowPrintingDrone();
     assertTrue(cli("queue", "add", "=app-misc/slow-1").startsWith("0\n"));
     await("it builds", () -> "building".equals(service.packageRecord("1").get("state")));
+    // The drone's bucket shows its assignment up to DroneSession.BUCKET_INTERVAL later (architecture.md).
+    await("the drone shows it building", () -> service.drones().get(0).state().equals("building"));
 
     JsonNode drones = json("--json", "drones");
     assertEquals("cli-drone", drones.get("drones").get(0).get("name").asText());

@@ -144,6 +144,8 @@ class EndToEndIT {
     assertEquals("drone-a", glibc.get("drone"));
     assertEquals("=sys-libs/glibc-2.38-r10", glibc.get("atom"), "the queued atom is never changed");
 
+    // A drone's bucket shows its last verdict up to DroneSession.BUCKET_INTERVAL later (architecture.md).
+    await("the drone shows idle", () -> service.drones().get(0).state().equals("idle"));
     String status = swarm("--coordinator", target, "status");
     assertTrue(status.contains(
             "Queue: 3 packages · blocked 0 · queued 0 · delayed 0 · claimed 0 · building 0 · done 3 · failed 0 · cancelled 0"), status);
@@ -177,8 +179,8 @@ class EndToEndIT {
     Map<String, String> broken = service.packageRecord("1");
     assertEquals("failed", broken.get("state"));
     assertEquals("build exited with code 1", broken.get("reason"));
-    // A drone's counters are written to its bucket just after the verdict's script, so they may
-    // trail the package states by a moment.
+    // A drone's counters reach its bucket up to DroneSession.BUCKET_INTERVAL after the verdict's
+    // script, so they may trail the package states.
     Map<String, Long> finishedByDrone = new java.util.TreeMap<>();
     await("the drones' counters add up to seven", () -> {
       service.drones().forEach(d -> finishedByDrone.put(d.name(), d.built() + d.failed()));

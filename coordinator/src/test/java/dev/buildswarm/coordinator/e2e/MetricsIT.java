@@ -88,6 +88,8 @@ class MetricsIT {
             Map<String, Long> counts = service.status().packagesByState();
             return counts.get("done") == 1L && counts.get("delayed") == 1L;
           });
+      // A drone's bucket shows a verdict up to DroneSession.BUCKET_INTERVAL later (architecture.md).
+      await("the drone's bucket shows it idle", () -> service.drones().get(0).state().equals("idle"));
 
       // The coordinator.
       Map<String, Double> coordinator = scrape(server.getURL() + "/metrics");

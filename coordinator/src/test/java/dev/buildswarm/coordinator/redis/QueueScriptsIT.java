@@ -90,6 +90,51 @@ class QueueScriptsIT extends QueueFixture {
     assertTrue(inSortedSet(keys.leases(), b));
   }
 
+  /**
+   * One call of started.lua holding several drones' start reports: each is checked against its
+   * package's owner and fencing token on its own (a stale token and another drone's report are
+   * refused, with their own answers and events), the accepted ones are building with renewed leases
+   * in the index, and a report sent twice in the call counts once.
+   */
+  @Test
+  void oneBatchOfStartReportsChecksEachAgainstItsOwnLease() {
+    enqueue(0, "=app-misc/a-1", "=app-misc/b-1", "=app-misc/c-1");
+    Claim.Claimed a = claim("d1", 2_000);
+    Claim.Claimed b = claim("d2", 2_000);
+    Claim.Claimed c = claim("d3", 2_000);
+    String ttl = String.valueOf(TTL.toMillis());
+    List<Object> args = new ArrayList<>(List.of(keys.prefix(), "5"));
+    args.addAll(List.of(a.packageId(), "d1", String.valueOf(a.token()), "2100", ttl));
+    args.addAll(List.of(b.packageId(), "d2", String.valueOf(b.token() + 100), "2100", ttl)); // a stale token
+    args.addAll(List.of(c.packageId(), "d1", String.valueOf(c.token()), "2100", ttl)); // not d1's lease
+    args.addAll(List.of(c.packageId(), "d3", String.valueOf(c.token()), "2200", ttl));
+    args.addAll(List.of(a.packageId(), "d1", String.valueOf(a.token()), "2300", ttl)); // sent again
+    List<Object> reply = new LuaScripts(redis).run(LuaScripts.Script.STARTED, List.of(keys.stateCounts()), args.toArray());
+    assertEquals(10, reply.size(), "two values per report: " + reply);
+    assertEquals(List.of(1L, ""), reply.subList(0, 2));
+    assertEquals(-1L, reply.get(2));
+    assertTrue(String.valueOf(reply.get(3)).startsWith("stale token"), String.valueOf(reply.get(3)));
+    assertEquals(List.of(-1L, "lease belongs to d3"), reply.subList(4, 6));
+    assertEquals(List.of(1L, ""), reply.subList(6, 8));
+    assertEquals(List.of(1L, ""), reply.subList(8, 10));
+    assertEquals("building", record(a.packageId()).get("state"));
+    assertEquals("claimed", record(b.packageId()).get("state"), "the stale report changed nothing");
+    assertEquals("building", record(c.packageId()).get("state"));
+    assertEquals(1L, queue.countsByState().get("claimed"));
+    assertEquals(2L, queue.countsByState().get("building"));
+    Double aUntil = redis.getScoredSortedSet(keys.leases(), StringCodec.INSTANCE).getScore(a.packageId());
+    assertEquals(2_300 + TTL.toMillis(), aUntil.longValue(), "the lease renewed by the last report");
+    assertEquals(
+        2_200 + TTL.toMillis(),
+        redis.getScoredSortedSet(keys.leases(), StringCodec.INSTANCE).getScore(c.packageId()).longValue());
+    long refusedEvents =
+        queue.events("", 1000).stream().filter(e -> "refused".equals(e.fields().get("type"))).count();
+    assertEquals(2, refusedEvents);
+    long buildingEvents =
+        queue.events("", 1000).stream().filter(e -> "building".equals(e.fields().get("type"))).count();
+    assertEquals(2, buildingEvents, "a start sent again is no new transition");
+  }
+
   @Test
   void anAtomAlreadyInTheSwarmIsNotQueuedTwice() {
     List<EnqueueOutcome> first = enqueue(0, "=sys-libs/glibc-2.38-r10", "dev-util/cmake");
