@@ -140,6 +140,10 @@ public class ChaosCheck {
         }
         String type = f.getOrDefault("type", "?");
         eventTypes.merge(type, 1, Integer::sum);
+        if (f.containsKey("next_id")) {
+          // A build done and its drone's next claim share one entry (EventEntries in swarm-redis).
+          eventTypes.merge("claimed", 1, Integer::sum);
+        }
         if (type.equals("lease_expired")) {
           expiries.add(new String[] {atomById.getOrDefault(f.get("id"), "#" + f.get("id")), f.get("drone"), f.get("ts")});
         }
