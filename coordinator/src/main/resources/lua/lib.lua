@@ -44,10 +44,21 @@ local function member(id) return (PAD[12 - #id] or '') .. id end
 local function id_of(m) return string.match(m, '^0*(%d+)$') end
 -- An integer as Redis writes it (tostring would take the slower way of a fraction).
 local function int(n) return string.format('%d', n) end
+-- A count held as a string (nil or false: none yet), plus one, without a number where it can:
+-- small counts (attempts, builds of a name) by table, others by their last digit.
 local NEXT = {[''] = '1', ['0'] = '1', ['1'] = '2', ['2'] = '3', ['3'] = '4', ['4'] = '5', ['5'] = '6',
   ['6'] = '7', ['7'] = '8', ['8'] = '9'}
--- A count held as a string (or nil), plus one.
-local function plus_one(count) return NEXT[count or ''] or int(tonumber(count) + 1) end
+local function plus_one(count)
+  local small = NEXT[count or '']
+  if small then
+    return small
+  end
+  local last = string.byte(count, -1)
+  if last and last >= 48 and last < 57 then
+    return string.sub(count, 1, -2) .. string.char(last + 1)
+  end
+  return int((tonumber(count) or 0) + 1)
+end
 
 local TERMINAL = {done = true, failed = true, cancelled = true}
 
@@ -515,21 +526,12 @@ local function take_ready(drone)
   return chosen, rec
 end
 
--- A count held as a string, plus one, mostly without a number: the last digit goes up.
-local function increment(count)
-  local last = string.byte(count, -1)
-  if last and last >= 48 and last < 57 then
-    return string.sub(count, 1, -2) .. string.char(last + 1)
-  end
-  return int((tonumber(count) or 0) + 1)
-end
-
 -- A fresh fencing token, as a string. A batch reads the counter once and writes it back at its end.
 local function next_token()
   if not B then
     return int(redis.call('INCR', P.fence))
   end
-  B.fence = increment(B.fence or redis.call('GET', P.fence) or '0')
+  B.fence = plus_one(B.fence or redis.call('GET', P.fence))
   return B.fence
 end
 

@@ -148,12 +148,7 @@ public final class RedisJobQueue implements JobQueue {
       long code = (Long) reply.get(2 * i);
       String reason = String.valueOf(reply.get(2 * i + 1));
       if (code == -2L) {
-        // A script error while applying this report: its caller sees it, the others do not.
-        Start s = batch.get(i);
-        String error = "started.lua failed for package " + s.packageId() + " of drone " + s.drone() + ": " + reason;
-        reports.add(() -> {
-          throw new IllegalStateException(error);
-        });
+        reports.add(failedInBatch(Script.STARTED, batch.get(i).packageId(), batch.get(i).drone(), reason));
       } else {
         Report r = code == 1L ? new Report.Accepted("") : new Report.Refused(reason);
         reports.add(() -> r);
@@ -178,6 +173,17 @@ public final class RedisJobQueue implements JobQueue {
         .get();
   }
 
+  /**
+   * The answer for one request of a grouped call whose script raised an error while applying it:
+   * its caller sees the error, the other requests of the call do not.
+   */
+  private static <T> Supplier<T> failedInBatch(Script script, String packageId, String drone, Object error) {
+    String message = script.fileName() + ".lua failed for package " + packageId + " of drone " + drone + ": " + error;
+    return () -> {
+      throw new IllegalStateException(message);
+    };
+  }
+
   /** One call of complete.lua for the batch; its reply holds each verdict's reply after its length. */
   private List<Supplier<Verdict>> completeAll(List<Completion> batch) {
     List<Object> args = new ArrayList<>(2 + 8 * batch.size());
@@ -200,11 +206,7 @@ public final class RedisJobQueue implements JobQueue {
       List<Object> one = reply.subList(at + 1, at + 1 + length);
       at += 1 + length;
       if ((Long) one.get(0) == -2L) {
-        // A script error while applying this verdict: its caller sees it, the others do not.
-        String error = "complete.lua failed for package " + c.packageId() + " of drone " + c.drone() + ": " + one.get(1);
-        verdicts.add(() -> {
-          throw new IllegalStateException(error);
-        });
+        verdicts.add(failedInBatch(Script.COMPLETE, c.packageId(), c.drone(), one.get(1)));
         continue;
       }
       Verdict v = verdict(one);
