@@ -8,10 +8,10 @@ local refused, lease = check_lease(id, drone, token, ARGV[5], 'log')
 if refused then
   return {-1, refused}
 end
-local key = log_key(id, lease.attempt)
+local key = log_key(id, lease[L_ATTEMPT])
 -- Chunks ever appended to this attempt's log: with the list's length it tells readers which
 -- chunk the list starts at after trimming, so a follower's cursor stays exact.
-redis.call('HINCRBY', pkg_key(id), 'log_chunks:' .. lease.attempt, 1)
+redis.call('HINCRBY', pkg_key(id), 'log_chunks:' .. lease[L_ATTEMPT], 1)
 redis.call('RPUSH', key, ARGV[6])
 redis.call('LTRIM', key, -tonumber(ARGV[7]), -1)
 return {1}

@@ -14,17 +14,19 @@ init(ARGV[1])
 local n = tonumber(ARGV[2])
 
 local function complete_one(id, drone, token, now, duration, next_drone, ttl, artifacts)
-  local verdict, lease = check_lease(id, drone, token, now, 'complete')
-  if verdict == 'duplicate' then
+  local refused, lease, verdict = check_lease(id, drone, token, now, 'complete')
+  if refused == 'duplicate' then
     return {1, 'duplicate'}
-  elseif verdict then
-    return {-1, verdict}
+  elseif refused then
+    return {-1, refused}
   end
   if artifacts ~= '0' and redis.call('HGET', pkg_key(id), 'artifacts_token') ~= token then
     return {-1, 'artifacts not stored under this lease'}
   end
-  B.built[#B.built + 1] = lease.atom
-  B.built[#B.built + 1] = id
+  local atom = lease[L_ATOM]
+  local built = B.built
+  built[#built + 1] = atom
+  built[#built + 1] = id
   -- A success on the drone: its failures since were not the host's fault in a row.
   local d = drone_fields(drone)
   if d.streak then
@@ -32,22 +34,21 @@ local function complete_one(id, drone, token, now, duration, next_drone, ttl, ar
     remark(drone)
     d.streak = false
   end
-  record_duration(lease.key, duration)
-  to_terminal(id, lease.state, 'done', now, nil, lease.atom, lease.expected,
-    'duration_ms', duration, 'verdict', lease.verdict)
+  record_duration(lease[L_KEY], duration)
+  to_terminal(id, lease[L_STATE], 'done', now, nil, atom, lease[L_EXPECTED] or '0',
+    'duration_ms', duration, 'verdict', verdict)
   -- One event for the build done and the next package its drone claimed in the same step: the
   -- claim's fields ride along as next_* (readers expand it into 'done' then 'claimed', see
   -- EventEntries.java). An XADD was about 7 % of what Redis spends on a build (run-script-instructions).
   B.fold_claim = true
   local reply = reply_then_claim('done', next_drone, now, ttl)
   B.fold_claim = false
-  local c = B.folded
-  if c then
-    B.folded = nil
-    event(now, 'type', 'done', 'id', id, 'atom', lease.atom, 'drone', drone, 'token', token, 'duration_ms', duration,
-      'next_id', c[1], 'next_atom', c[2], 'next_token', c[3], 'next_attempt', c[4])
+  if reply[3] == 1 then
+    -- {1, 'done', 1, id, atom, attempt, token}
+    event(now, 'type', 'done', 'id', id, 'atom', atom, 'drone', drone, 'token', token, 'duration_ms', duration,
+      'next_id', reply[4], 'next_atom', reply[5], 'next_token', reply[7], 'next_attempt', reply[6])
   else
-    event(now, 'type', 'done', 'id', id, 'atom', lease.atom, 'drone', drone, 'token', token, 'duration_ms', duration)
+    event(now, 'type', 'done', 'id', id, 'atom', atom, 'drone', drone, 'token', token, 'duration_ms', duration)
   end
   if next_drone ~= '' then
     B.claims_left = B.claims_left - 1
@@ -100,20 +101,22 @@ if #dependents > 0 and redis.call('EXISTS', unpack(dependents)) == 0 then
   end
 end
 
-local out = {}
+local out, k = {}, 0
 for i = 0, n - 1 do
   local a = 3 + 8 * i
-  B.fold_claim, B.folded = false, nil
+  B.fold_claim = false
   local ok, reply = pcall(complete_one, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4],
     ARGV[a + 5], ARGV[a + 6], ARGV[a + 7])
   if not ok then
     -- What it wrote before the error stands, as for any script; the other verdicts are applied.
     reply = {-2, type(reply) == 'table' and tostring(reply.err) or tostring(reply)}
   end
-  out[#out + 1] = #reply
-  for _, v in ipairs(reply) do
-    out[#out + 1] = v
+  local length = #reply
+  out[k + 1] = length
+  for j = 1, length do
+    out[k + 1 + j] = reply[j]
   end
+  k = k + 1 + length
 end
 batch_end()
 return out

@@ -12,16 +12,16 @@ init(ARGV[1])
 local id, drone, token, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local reason, class = ARGV[7], ARGV[8]
 local next_drone, ttl = ARGV[14], tonumber(ARGV[15])
-local verdict, lease = check_lease(id, drone, token, now, 'fail')
+local verdict, lease, applied = check_lease(id, drone, token, now, 'fail')
 if verdict == 'duplicate' then
   return {1, 'duplicate'}
 elseif verdict then
   return {-1, verdict}
 end
-local state, atom = lease.state, lease.atom
+local state, atom = lease[L_STATE], lease[L_ATOM]
 local pk = pkg_key(id)
 redis.call('HSET', pk, 'duration_ms', ARGV[6], 'last_class', class, 'last_reason', reason,
-  'verdict', lease.verdict)
+  'verdict', applied)
 count_drone_failure(drone, class, reason, atom, now, tonumber(ARGV[16]), tonumber(ARGV[17]),
   tonumber(ARGV[18]))
 if class == 'PERMANENT' then

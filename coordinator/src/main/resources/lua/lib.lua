@@ -166,9 +166,8 @@ end
 
 -- The fencing check every report (started, renew, log, complete, fail, release) passes before it
 -- is applied: the package is leased (claimed or building), to this drone, under this token.
--- Returns the package's state, atom and key, and nil when the report may be applied, 'duplicate'
--- when it is a verdict sent again for a lease that already ended that way (answered as applied,
--- changing nothing: the first verdict stands), or else the reason it is refused (also recorded).
+-- lease_record's fields, by their place in its reply (named fields would cost a table per report):
+local L_STATE, L_ATOM, L_KEY, L_ATTEMPT, L_EXPECTED = 1, 4, 5, 7, 8
 local function lease_record(id)
   return redis.call('HMGET', pkg_key(id), 'state', 'owner', 'token', 'atom', 'key', 'verdict', 'attempt',
     'expected_ms')
@@ -182,15 +181,18 @@ local function batch_touch(id)
   end
 end
 
+-- Returns, first, nil when the report may be applied, 'duplicate' when it is a verdict sent again
+-- for a lease that already ended that way (answered as applied, changing nothing: the first
+-- verdict stands), or else the reason it is refused (also recorded); then the package's
+-- lease_record (read with the L_ places above); then what the record keeps of this report once
+-- applied (its verdict field), to tell it when it comes again.
 local function check_lease(id, drone, token, now, report)
   local rec = B and B.pre and B.pre[id] or lease_record(id)
   local state, owner, current = rec[1], rec[2], rec[3]
-  -- verdict: what the record keeps of this report once applied, to tell it when it comes again.
-  local lease = {state = state, atom = rec[4], key = rec[5], attempt = rec[7], expected = rec[8] or '0',
-    verdict = report .. ':' .. drone .. ':' .. token}
+  local verdict = report .. ':' .. drone .. ':' .. token
   -- Only the very verdict that was applied, under the same token, counts as sent again.
-  if rec[6] == lease.verdict then
-    return 'duplicate', lease
+  if rec[6] == verdict then
+    return 'duplicate', rec, verdict
   end
   local reason = nil
   if not state then
@@ -206,7 +208,7 @@ local function check_lease(id, drone, token, now, report)
     event(now, 'type', 'refused', 'id', id, 'drone', drone, 'token', token, 'report', report,
       'reason', reason)
   end
-  return reason, lease
+  return reason, rec, verdict
 end
 
 -- Takes a package out of the one index its state keeps it in.
@@ -466,34 +468,32 @@ local function batch_ready(k)
   end
 end
 
--- A ready member's record: avoid, state, atom, attempt; and its id and key, kept for the claim.
+-- A ready member's record (avoid, state, atom, attempt), its id and its key, kept for the claim.
 local function candidate(m)
   local id = id_of(m)
   local pk = pkg_key(id)
-  local r = redis.call('HMGET', pk, 'avoid', 'state', 'atom', 'attempt')
-  r.id, r.pk = id, pk
-  return r
+  return redis.call('HMGET', pk, 'avoid', 'state', 'atom', 'attempt'), id, pk
 end
 
 -- Takes the best ready member for a drone out of the ready index, preferring among the best
--- sixteen one whose last failure was not on this drone. Returns it and its record's avoid, state,
--- atom, attempt; nil when nothing is ready.
+-- sixteen one whose last failure was not on this drone. Returns it, as candidate() does; nil when
+-- nothing is ready.
 local function take_ready(drone)
   if B then
     local chosen, at = batch_ready(1)
     if not chosen then
       return nil
     end
-    local rec = candidate(chosen)
+    local rec, id, pk = candidate(chosen)
     if rec[1] == drone then
       for k = 2, 16 do
         local m, i = batch_ready(k)
         if not m then
           break
         end
-        local r = candidate(m)
+        local r, r_id, r_pk = candidate(m)
         if r[1] ~= drone then
-          chosen, at, rec = m, i, r
+          chosen, at, rec, id, pk = m, i, r, r_id, r_pk
           break
         end
       end
@@ -503,7 +503,7 @@ local function take_ready(drone)
     while B.taken[B.ready_pos] do
       B.ready_pos = B.ready_pos + 1
     end
-    return chosen, rec
+    return chosen, rec, id, pk
   end
   -- The best candidate alone first: it is almost always the one taken, and a range of one is
   -- cheaper to read than the sixteen looked at when its last failure was on this drone.
@@ -512,18 +512,18 @@ local function take_ready(drone)
     return nil
   end
   local chosen = candidates[1]
-  local rec = candidate(chosen)
+  local rec, id, pk = candidate(chosen)
   if rec[1] == drone then
     for _, m in ipairs(redis.call('ZRANGE', P.ready, 1, 15)) do
-      local r = candidate(m)
+      local r, r_id, r_pk = candidate(m)
       if r[1] ~= drone then
-        chosen, rec = m, r
+        chosen, rec, id, pk = m, r, r_id, r_pk
         break
       end
     end
   end
   redis.call('ZREM', P.ready, chosen)
-  return chosen, rec
+  return chosen, rec, id, pk
 end
 
 -- A fresh fencing token, as a string. A batch reads the counter once and writes it back at its end.
@@ -550,7 +550,8 @@ end
 
 -- Compare-and-claim: the best ready package for a drone, in this same step. First moves delayed
 -- packages whose backoff is over into the ready index. Prefers, among the best candidates, one
--- whose last failure was not on this drone. Returns {1, id, atom, attempt, token} or {0, why}.
+-- whose last failure was not on this drone. Returns 1, id, atom, attempt, token or 0, why (values,
+-- not a table: a verdict's reply puts them after its own).
 local function claim_for(drone, now, ttl)
   local paused
   if B and B.paused ~= nil then
@@ -562,15 +563,15 @@ local function claim_for(drone, now, ttl)
     end
   end
   if paused then
-    return {0, 'paused'}
+    return 0, 'paused'
   end
   -- A grounded drone claims nothing until an operator ungrounds it; a draining one finishes what it
   -- runs and takes nothing new. Checked here, in the claim itself, so no entry point can skip it.
   local held = drone_fields(drone)
   if held.grounded and held.grounded ~= '' then
-    return {0, 'grounded'}
+    return 0, 'grounded'
   elseif held.draining and held.draining ~= '' then
-    return {0, 'draining'}
+    return 0, 'draining'
   end
   -- A batch moves them once, as of the latest time among its verdicts.
   if not (B and B.delayed_moved) then
@@ -586,13 +587,11 @@ local function claim_for(drone, now, ttl)
     end
   end
   for _ = 1, 32 do
-    local chosen, rec = take_ready(drone)
+    local chosen, rec, id, pk = take_ready(drone)
     if not chosen then
-      return {0, 'empty'}
+      return 0, 'empty'
     end
-    local id = rec.id
     if rec[2] == 'queued' then
-      local pk = rec.pk
       batch_touch(id)
       local token = next_token()
       local attempt = plus_one(rec[4])
@@ -605,30 +604,24 @@ local function claim_for(drone, now, ttl)
         redis.call('ZADD', P.leases, until_ms, id)
       end
       count('queued', 'claimed')
-      if B and B.fold_claim then
-        -- complete.lua writes this claim into its verdict's event (see there).
-        B.folded = {id, rec[3], token, attempt}
-      else
+      if not (B and B.fold_claim) then
+        -- Else complete.lua writes this claim into its verdict's event (see there).
         event(now, 'type', 'claimed', 'id', id, 'atom', rec[3], 'drone', drone, 'token', token, 'attempt', attempt)
       end
-      return {1, id, rec[3], attempt, token}
+      return 1, id, rec[3], attempt, token
     end
     -- An id in the ready index whose package is not queued is an index left behind; it is
     -- dropped (above) and recorded, and the next candidate is tried.
     event(now, 'type', 'index_repaired', 'id', id, 'index', 'ready', 'state', tostring(rec[2]))
   end
-  return {0, 'empty'}
+  return 0, 'empty'
 end
 
 -- A verdict's reply, with the drone's next package claimed in the same step when asked for
 -- (one round trip per build in steady state): {1, outcome, claimed 1|0, id, atom, attempt, token}.
 local function reply_then_claim(outcome, next_drone, now, ttl)
-  local out = {1, outcome}
   if next_drone and next_drone ~= '' then
-    local c = claim_for(next_drone, now, ttl)
-    for i = 1, #c do
-      out[#out + 1] = c[i]
-    end
+    return {1, outcome, claim_for(next_drone, now, ttl)}
   end
-  return out
+  return {1, outcome}
 end

@@ -9,8 +9,8 @@ local refused, lease = check_lease(id, drone, token, now, 'release')
 if refused then
   return {-1, refused}
 end
-local state = lease.state
+local state = lease[L_STATE]
 to_queued(id, state, now)
-event(now, 'type', 'released', 'id', id, 'atom', lease.atom,
+event(now, 'type', 'released', 'id', id, 'atom', lease[L_ATOM],
   'drone', drone, 'token', token, 'reason', ARGV[6])
 return {1}

@@ -18,8 +18,8 @@ local function started_one(id, drone, token, now, ttl)
   local until_ms = lease_until(now, ttl)
   redis.call('HSET', pkg_key(id), 'state', 'building', 'started_ms', now, 'updated_ms', now)
   B.leases[id] = until_ms
-  if lease.state ~= 'building' then
-    count(lease.state, 'building')
+  if lease[L_STATE] ~= 'building' then
+    count(lease[L_STATE], 'building')
     event(now, 'type', 'building', 'id', id, 'drone', drone, 'token', token)
   end
   return 1, ''
