@@ -75,7 +75,7 @@ local EVENTS_KEPT = '100000'
 
 local function batch_begin()
   B = {counts = {}, leases = {}, ready_rm = {}, terminal = {}, active_rm = {}, built = {},
-    hist = {}, hist_keys = {}, open = 0, drones = {}}
+    hist = {}, hist_set = {}, open = 0, drones = {}}
 end
 
 -- Members taken from the ready index in this call, removed now: before the index is read afresh.
@@ -110,15 +110,7 @@ local function batch_end()
   end
   if #b.active_rm > 0 then redis.call('HDEL', P.active, unpack(b.active_rm)) end
   if #b.built > 0 then redis.call('HSET', P.built, unpack(b.built)) end
-  if #b.hist_keys > 0 then
-    local entries = {}
-    for _, key in ipairs(b.hist_keys) do
-      local h = b.hist[key]
-      entries[#entries + 1] = key
-      entries[#entries + 1] = (type(h.mean) == 'number' and int(h.mean) or h.mean) .. ' ' .. h.n
-    end
-    redis.call('HSET', P.history, unpack(entries))
-  end
+  if #b.hist_set > 0 then redis.call('HSET', P.history, unpack(b.hist_set)) end
   if b.open ~= 0 then redis.call('INCRBY', P.prefix .. 'open_expected_ms', int(b.open)) end
   if b.fence then redis.call('SET', P.fence, b.fence) end
   if b.events then redis.call('XTRIM', P.events, 'MAXLEN', '~', EVENTS_KEPT) end
@@ -247,26 +239,30 @@ end
 -- Learns how long a package name takes: an exponentially weighted mean, 0.7 old + 0.3 new, so
 -- recent builds count most but one odd build does not swing it. duration_ms: a string.
 local function record_duration(key, duration_ms)
-  local h = B and B.hist[key]
-  if not h then
-    local value
-    if B and B.hist_old and B.hist_old[key] ~= nil then
-      value = B.hist_old[key] or nil
-    else
-      value = redis.call('HGET', P.history, key)
-    end
-    local mean, n = history_entry(key, value)
-    h = {mean = mean, n = n or '0'}
-    if B then
-      B.hist[key] = h
-      B.hist_keys[#B.hist_keys + 1] = key
-    end
+  -- A batch keeps the entries it writes as the pairs of one HSET (hist_set: key, entry, ...), with
+  -- where each name's entry is (hist), so a name built twice in one batch reads its first entry.
+  local at = B and B.hist[key]
+  local value
+  if at then
+    value = B.hist_set[at]
+  elseif B and B.hist_old and B.hist_old[key] ~= nil then
+    value = B.hist_old[key] or nil
+  else
+    value = redis.call('HGET', P.history, key)
   end
+  local mean, n = history_entry(key, value)
   -- The first build of a name is its mean as it is: no arithmetic, no conversion.
-  h.mean = h.mean and math.floor(tonumber(h.mean) * 0.7 + tonumber(duration_ms) * 0.3 + 0.5) or duration_ms
-  h.n = plus_one(h.n)
+  local entry = (mean and int(math.floor(tonumber(mean) * 0.7 + tonumber(duration_ms) * 0.3 + 0.5)) or duration_ms)
+    .. ' ' .. plus_one(n)
   if not B then
-    redis.call('HSET', P.history, key, (type(h.mean) == 'number' and int(h.mean) or h.mean) .. ' ' .. h.n)
+    redis.call('HSET', P.history, key, entry)
+  elseif at then
+    B.hist_set[at] = entry
+  else
+    local set = B.hist_set
+    set[#set + 1] = key
+    set[#set + 1] = entry
+    B.hist[key] = #set
   end
 end
 
@@ -415,6 +411,9 @@ local function remark(drone)
   redis.call(is_marked(r) and 'SADD' or 'SREM', P.marked, drone)
 end
 
+-- What drone_fields gives for every drone a batch knows to hold none (shared: never written to).
+local UNMARKED = {grounded = false, draining = false, streak = false}
+
 -- A drone's grounded and draining fields, and whether a failure streak is running. A batch reads
 -- them once per drone: nothing it applies grounds, ungrounds or drains a drone; and only for the
 -- drones in drones_marked (read once per batch: usually empty), the others have none to read.
@@ -428,8 +427,7 @@ local function drone_fields(drone)
       end
     end
     if not B.marked[drone] then
-      d = {grounded = false, draining = false, streak = false}
-      B.drones[drone] = d
+      return UNMARKED
     end
   end
   if not d then
