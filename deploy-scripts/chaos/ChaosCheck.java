@@ -138,17 +138,16 @@ public class ChaosCheck {
         for (int i = 0; i + 1 < fields.size(); i += 2) {
           f.put(fields.get(i).asText(), fields.get(i + 1).asText());
         }
-        String type = f.getOrDefault("type", "?");
-        eventTypes.merge(type, 1, Integer::sum);
-        if (f.containsKey("next_id")) {
-          // A build done and its drone's next claim share one entry (EventEntries in swarm-redis).
-          eventTypes.merge("claimed", 1, Integer::sum);
-        }
-        if (type.equals("lease_expired")) {
-          expiries.add(new String[] {atomById.getOrDefault(f.get("id"), "#" + f.get("id")), f.get("drone"), f.get("ts")});
-        }
-        if (type.equals("done")) {
-          doneEvents.merge(atomById.getOrDefault(f.get("id"), "#" + f.get("id")), 1, Integer::sum);
+        // An entry may hold several events (a group, a build done with its drone's next claim).
+        for (Map<String, String> event : dev.buildswarm.redis.EventEntries.expand(f)) {
+          String type = event.getOrDefault("type", "?");
+          eventTypes.merge(type, 1, Integer::sum);
+          if (type.equals("lease_expired")) {
+            expiries.add(new String[] {atomById.getOrDefault(event.get("id"), "#" + event.get("id")), event.get("drone"), event.get("ts")});
+          }
+          if (type.equals("done")) {
+            doneEvents.merge(atomById.getOrDefault(event.get("id"), "#" + event.get("id")), 1, Integer::sum);
+          }
         }
       }
     }

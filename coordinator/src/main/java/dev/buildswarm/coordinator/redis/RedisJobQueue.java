@@ -397,8 +397,16 @@ public final class RedisJobQueue implements JobQueue {
             .endId(StreamMessageId.MAX)
             .count(limit);
     List<SwarmEvent> out = new ArrayList<>();
-    // The page holds whole entries: an entry of two events is never split between pages.
-    stream.range(range).forEach((id, fields) -> EventEntries.expand(fields).forEach(e -> out.add(new SwarmEvent(id.toString(), e))));
+    // The page holds whole entries (an entry's events share its id, the cursor), and stops at the
+    // first entry that reaches the limit: a group entry may hold a hundred events.
+    for (Map.Entry<StreamMessageId, Map<String, String>> entry : stream.range(range).entrySet()) {
+      if (out.size() >= limit) {
+        break;
+      }
+      for (Map<String, String> e : EventEntries.expand(entry.getValue())) {
+        out.add(new SwarmEvent(entry.getKey().toString(), e));
+      }
+    }
     return out;
   }
 

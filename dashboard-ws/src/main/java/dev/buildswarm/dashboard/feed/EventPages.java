@@ -29,15 +29,20 @@ public final class EventPages {
     StreamMessageId cursor = parse(before);
     int n = Math.max(1, Math.min(MAX_LIMIT, limit));
     List<SwarmSnapshot.Event> out = new ArrayList<>(n);
-    redis.<String, String>getStream(keys.events(), StringCodec.INSTANCE)
-        .rangeReversed(StreamRangeArgs.startIdExclusive(cursor).endId(StreamMessageId.MIN).count(n))
-        .forEach((id, entry) -> {
-          // Newest first: an entry's events go in backwards too.
-          List<Map<String, String>> events = EventEntries.expand(entry);
-          for (int i = events.size() - 1; i >= 0; i--) {
-            out.add(new SwarmSnapshot.Event(id.toString(), events.get(i)));
-          }
-        });
+    Map<StreamMessageId, Map<String, String>> entries =
+        redis.<String, String>getStream(keys.events(), StringCodec.INSTANCE)
+            .rangeReversed(StreamRangeArgs.startIdExclusive(cursor).endId(StreamMessageId.MIN).count(n));
+    // Whole entries (their events share the cursor), up to the first that reaches the limit.
+    for (Map.Entry<StreamMessageId, Map<String, String>> entry : entries.entrySet()) {
+      if (out.size() >= n) {
+        break;
+      }
+      // Newest first: an entry's events go in backwards too.
+      List<Map<String, String>> events = EventEntries.expand(entry.getValue());
+      for (int i = events.size() - 1; i >= 0; i--) {
+        out.add(new SwarmSnapshot.Event(entry.getKey().toString(), events.get(i)));
+      }
+    }
     return out;
   }
 

@@ -108,7 +108,9 @@ final class EventTail {
       }
       oldest = e.getKey();
       counted++;
-      countFinished(e.getKey(), e.getValue());
+      for (Map<String, String> fields : EventEntries.expand(e.getValue())) {
+        countFinished(e.getKey(), fields);
+      }
     }
     lookedBack += counted;
     backCursor = counted == LOOK_BACK_PAGE && lookedBack < LOOK_BACK_LIMIT ? oldest : null;
