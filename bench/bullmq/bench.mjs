@@ -1,12 +1,13 @@
 // BullMQ jobs per second on the same Redis: JOBS no-op jobs processed by one Worker with
 // concurrency WORKERS; each job is fetched (moved to active with a lock), processed, and moved to
 // completed while the next is fetched: BullMQ's claim-and-complete cycle. A first round of
-// JOBS/2 jobs, untimed, warms the JIT, as on the Java side. Prints one line like the Java side.
-// Usage: node bench.mjs REDIS_PORT WORKERS JOBS
+// WARMUP jobs (default JOBS/2, at least 5,000), untimed, warms the JIT, as on the Java side. Prints
+// one line like the Java side.
+// Usage: node bench.mjs REDIS_PORT WORKERS JOBS [WARMUP]
 import { Queue, Worker } from "bullmq";
 import IORedis from "ioredis";
 
-const [port, workers, jobs] = process.argv.slice(2).map(Number);
+const [port, workers, jobs, warmup] = process.argv.slice(2).map(Number);
 const connection = { host: "127.0.0.1", port };
 
 // CPU seconds the Redis server has used (INFO cpu): whether Redis is the limit.
@@ -53,7 +54,7 @@ async function round(count) {
   return { done, seconds, cpuMicros, redisCpuMicros };
 }
 
-await round(Math.max(5000, Math.floor(jobs / 2)));
+await round(warmup || Math.max(5000, Math.floor(jobs / 2)));
 const { done, seconds, cpuMicros, redisCpuMicros } = await round(jobs);
 probe.disconnect();
 // node's own CPU in the measured round (adding the jobs included): per job for run-claim-bench,

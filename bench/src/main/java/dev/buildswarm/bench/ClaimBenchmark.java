@@ -28,7 +28,8 @@ import org.redisson.api.redisnode.RedisNodes;
  * (as {@code DroneSession.buildFinished} does). Prints one line: {@code buildswarm workers=W
  * jobs=N seconds=S per_second=R}.
  *
- * <p>Usage: {@code java -jar bench-all.jar REDIS_URL WORKERS JOBS}
+ * <p>Usage: {@code java -jar bench-all.jar REDIS_URL WORKERS JOBS [WARMUP]} (WARMUP: cycles of the
+ * untimed first round; default JOBS/2, at least 5,000)
  */
 public final class ClaimBenchmark {
   private static double lastSeconds;
@@ -97,13 +98,14 @@ public final class ClaimBenchmark {
     String url = args[0];
     int workers = Integer.parseInt(args[1]);
     int jobs = Integer.parseInt(args[2]);
+    int warmup = args.length > 3 ? Integer.parseInt(args[3]) : Math.max(5_000, jobs / 2);
     // The coordinator's own connection settings, whatever the number of workers.
     RedissonClient redis = RedisConnection.open(url);
     RedisKeys keys = new RedisKeys("bench-" + System.nanoTime());
     RedisJobQueue queue = new RedisJobQueue(redis, keys, new LuaScripts(redis));
     // A first round, untimed, lets the JIT compile the hot path (as in a coordinator that has run
     // for a while); the second round is measured.
-    round(redis, queue, "warmup", workers, Math.max(5_000, jobs / 2));
+    round(redis, queue, "warmup", workers, warmup);
     long cycles = round(redis, queue, "p", workers, jobs)[0];
     double seconds = lastSeconds;
     System.out.printf(
