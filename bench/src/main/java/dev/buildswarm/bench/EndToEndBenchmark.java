@@ -7,14 +7,14 @@ import java.nio.file.Path;
  * coordinator (its own process), gRPC and Redis, with simulated drones that build nothing
  * ({@link SimulatedDrones}: the real protocol, tokens, sessions, heartbeats). Times one import of
  * PACKAGES atoms through the CLI's code until the coordinator's status counts them all done, after
- * an untimed round of PACKAGES/2 (at least 5,000) that warms both JITs. Status is asked (every
+ * an untimed round of WARMUP packages (default PACKAGES/2, at least 5,000) that warms both JITs. Status is asked (every
  * 20 ms) once the drones hold an acknowledgement (verdict stored) for every package of the round:
  * asking all along, 50 times a second, read every drone's bucket each time and cost the
  * coordinator and Redis more than some steps of the path measured.
  * Prints {@code e2e drones=D slots=S packages=N import_seconds=I seconds=T per_second=R}.
  *
  * <p>Usage: {@code java -cp bench-all.jar dev.buildswarm.bench.EndToEndBenchmark GRPC_ADDRESS
- * DRONE_TOKEN_FILE OPERATOR_TOKEN_FILE DRONES SLOTS_PER_DRONE PACKAGES}
+ * DRONE_TOKEN_FILE OPERATOR_TOKEN_FILE DRONES SLOTS_PER_DRONE PACKAGES [WARMUP]}
  */
 public final class EndToEndBenchmark {
   private EndToEndBenchmark() {}
@@ -25,12 +25,13 @@ public final class EndToEndBenchmark {
     int drones = Integer.parseInt(args[3]);
     int slots = Integer.parseInt(args[4]);
     int packages = Integer.parseInt(args[5]);
+    int warmup = args.length > 6 ? Integer.parseInt(args[6]) : Math.max(5_000, packages / 2);
     try (Admin admin = new Admin(target, Path.of(args[2]));
         SimulatedDrones swarm = new SimulatedDrones(target, droneToken, "e2e", drones, slots, 0, 0)) {
       if (!swarm.awaitRegistered(60)) {
         throw new IllegalStateException("drones did not all register within 60 s");
       }
-      round(admin, swarm, "warm" + System.nanoTime() % 100_000 + "x", Math.max(5_000, packages / 2));
+      round(admin, swarm, "warm" + System.nanoTime() % 100_000 + "x", warmup);
       double cpu0 = ownCpuSeconds();
       double[] timed = round(admin, swarm, "p" + System.nanoTime() % 100_000 + "x", packages);
       System.out.printf(
