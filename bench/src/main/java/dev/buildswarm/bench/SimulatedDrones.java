@@ -88,6 +88,7 @@ final class SimulatedDrones implements AutoCloseable {
                       .setSpeedFactor(1.0)
                       .setVersion("bench")
                       .setProtocolVersion(1)
+                      .setReadsAcknowledges(true)
                       .putCapabilities("arch", "amd64"))
               .build());
     }
@@ -157,6 +158,9 @@ final class SimulatedDrones implements AutoCloseable {
 
     @Override
     public void onNext(CoordinatorMessage message) {
+      if (message.hasAcknowledges()) {
+        acknowledged.incrementAndGet();
+      }
       switch (message.getBodyCase()) {
         case REGISTERED -> {
           long every = Math.max(100, message.getRegistered().getHeartbeatIntervalMs());

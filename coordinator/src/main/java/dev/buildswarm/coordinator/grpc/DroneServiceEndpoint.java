@@ -86,9 +86,47 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
   private static final class GrpcDroneLink implements DroneLink {
     private final StreamObserver<CoordinatorMessage> out;
     private boolean ended; // guarded by this
+    /** The drone reads acknowledgements carried by assignments (Register.reads_acknowledges). */
+    private volatile boolean readsAcknowledges;
+    /**
+     * A verdict's acknowledgement that the assignment its own step claims may carry, and the thread
+     * storing that verdict: only an assignment sent by that thread, after the verdict is stored,
+     * carries it (the dispatcher's assignments to other slots never do). Guarded by this.
+     */
+    private FinishedAck heldAck;
+    private Thread heldBy;
 
     GrpcDroneLink(StreamObserver<CoordinatorMessage> out) {
       this.out = out;
+    }
+
+    /**
+     * Stores a verdict ({@code storing}) and then acknowledges it: on the assignment the verdict's
+     * own step claimed when the drone reads that, else on its own. Not acknowledged when storing
+     * threw, so the drone sends it again after it reconnects.
+     */
+    void storeThenAcknowledge(FinishedAck ack, Runnable storing) {
+      if (readsAcknowledges) {
+        synchronized (this) {
+          heldAck = ack;
+          heldBy = Thread.currentThread();
+        }
+      }
+      boolean stored = false;
+      try {
+        storing.run();
+        stored = true;
+      } finally {
+        boolean alone;
+        synchronized (this) {
+          alone = !readsAcknowledges || heldAck != null;
+          heldAck = null;
+          heldBy = null;
+        }
+        if (stored && alone) {
+          send(CoordinatorMessage.newBuilder().setFinishedAck(ack).build());
+        }
+      }
     }
 
     synchronized boolean send(CoordinatorMessage message) {
@@ -105,16 +143,20 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
     }
 
     @Override
-    public boolean assign(Claim.Claimed claim) {
-      return send(
+    public synchronized boolean assign(Claim.Claimed claim) {
+      CoordinatorMessage.Builder message =
           CoordinatorMessage.newBuilder()
               .setAssignment(
                   Assignment.newBuilder()
                       .setPackageId(claim.packageId())
                       .setAtom(claim.atom())
                       .setAttempt(claim.attempt())
-                      .setToken(claim.token()))
-              .build());
+                      .setToken(claim.token()));
+      if (heldAck != null && heldBy == Thread.currentThread()) {
+        message.setAcknowledges(heldAck);
+        heldAck = null;
+      }
+      return send(message.build());
     }
 
     @Override
@@ -217,13 +259,11 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
                   message.getLogChunk().getText());
           case BUILD_FINISHED -> {
             BuildFinished f = message.getBuildFinished();
-            session.buildFinished(ProtoMapping.report(f));
-            // Stored (or refused for good): the drone may forget it. Not sent when storing threw,
-            // so the drone sends it again after it reconnects.
-            link.send(
-                CoordinatorMessage.newBuilder()
-                    .setFinishedAck(FinishedAck.newBuilder().setPackageId(f.getPackageId()).setToken(f.getToken()))
-                    .build());
+            // Stored (or refused for good): the drone may forget it. One gRPC message fewer per
+            // build when the ack rides on the next assignment (each message is its own flush).
+            link.storeThenAcknowledge(
+                FinishedAck.newBuilder().setPackageId(f.getPackageId()).setToken(f.getToken()).build(),
+                () -> session.buildFinished(ProtoMapping.report(f)));
           }
           case STOPPING -> session.stopping(message.getStopping().getReason());
           case REGISTER -> {
@@ -264,6 +304,7 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
         return;
       }
       DroneRegistration drone = ProtoMapping.registration(r);
+      link.readsAcknowledges = r.getReadsAcknowledges();
       DroneSession opened = new DroneSession(drone, service, link, dispatcher::wake, coordinatorId, clock);
       sessions.add(opened);
       session = opened;

@@ -346,6 +346,95 @@ class DroneAgentIT {
     assertEquals(1, drone.unacknowledgedVerdicts(), "its verdict waits for a coordinator");
   }
 
+  /** What a drone of one slot, speaking the protocol by hand, is sent while it builds two packages. */
+  private List<CoordinatorMessage> buildTwoByHand(String name, boolean readsAcknowledges) throws Exception {
+    ManagedChannel channel = TestSwarm.channel(target, TestSwarm.DRONE_TOKEN);
+    try {
+      java.util.concurrent.BlockingQueue<CoordinatorMessage> received = new java.util.concurrent.LinkedBlockingQueue<>();
+      StreamObserver<DroneMessage> toCoordinator =
+          DroneServiceGrpc.newStub(channel)
+              .session(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(CoordinatorMessage message) {
+                      received.add(message);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {}
+
+                    @Override
+                    public void onCompleted() {}
+                  });
+      toCoordinator.onNext(
+          DroneMessage.newBuilder()
+              .setRegister(
+                  Register.newBuilder()
+                      .setName(name).setCores(1).setSlots(1).setProtocolVersion(1).setReadsAcknowledges(readsAcknowledges))
+              .build());
+      queue("=app-misc/" + name + "-a-1", "=app-misc/" + name + "-b-1");
+      List<CoordinatorMessage> told = new ArrayList<>();
+      int finished = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      // Until both builds are acknowledged, whichever way; then a moment for anything sent twice.
+      while (told.stream().filter(m -> m.hasAcknowledges() || m.hasFinishedAck()).count() < 2 && System.nanoTime() < deadline) {
+        CoordinatorMessage m = received.poll(100, TimeUnit.MILLISECONDS);
+        if (m == null) {
+          continue;
+        }
+        if (m.hasAssignment() || m.hasFinishedAck() || m.hasAcknowledges()) {
+          told.add(m);
+        }
+        if (m.hasAssignment()) {
+          dev.buildswarm.proto.v1.Assignment a = m.getAssignment();
+          toCoordinator.onNext(
+              DroneMessage.newBuilder()
+                  .setBuildStarted(dev.buildswarm.proto.v1.BuildStarted.newBuilder().setPackageId(a.getPackageId()).setToken(a.getToken()))
+                  .build());
+          toCoordinator.onNext(
+              DroneMessage.newBuilder()
+                  .setBuildFinished(
+                      dev.buildswarm.proto.v1.BuildFinished.newBuilder()
+                          .setPackageId(a.getPackageId()).setToken(a.getToken()).setSuccess(true).setDurationMs(5))
+                  .build());
+          finished++;
+        }
+      }
+      Thread.sleep(300);
+      received.stream().filter(m -> m.hasAssignment() || m.hasFinishedAck() || m.hasAcknowledges()).forEach(told::add);
+      assertEquals(2, finished, "both built: " + told);
+      toCoordinator.onCompleted();
+      return told;
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  @Test
+  void aVerdictIsAcknowledgedOnTheAssignmentItsStepClaimedWhenTheDroneReadsThat() throws Exception {
+    List<CoordinatorMessage> told = buildTwoByHand("folds", true);
+    assertEquals(3, told.size(), "assignment, assignment carrying the first ack, the second ack alone: " + told);
+    CoordinatorMessage first = told.get(0);
+    CoordinatorMessage second = told.get(1);
+    assertTrue(first.hasAssignment() && !first.hasAcknowledges(), told.toString());
+    assertTrue(second.hasAssignment() && second.hasAcknowledges(), told.toString());
+    assertEquals(first.getAssignment().getPackageId(), second.getAcknowledges().getPackageId());
+    assertEquals(first.getAssignment().getToken(), second.getAcknowledges().getToken());
+    assertTrue(told.get(2).hasFinishedAck(), "nothing left to claim: acknowledged alone: " + told);
+    assertEquals(second.getAssignment().getPackageId(), told.get(2).getFinishedAck().getPackageId());
+  }
+
+  @Test
+  void aDroneThatDoesNotReadAcknowledgementsOnAssignmentsGetsEachOnItsOwn() throws Exception {
+    List<CoordinatorMessage> told = buildTwoByHand("older", false);
+    assertEquals(4, told.size(), told.toString());
+    assertTrue(told.stream().noneMatch(CoordinatorMessage::hasAcknowledges), told.toString());
+    assertEquals(2, told.stream().filter(CoordinatorMessage::hasFinishedAck).count(), told.toString());
+    assertEquals(
+        told.stream().filter(CoordinatorMessage::hasAssignment).map(m -> m.getAssignment().getPackageId()).toList(),
+        told.stream().filter(CoordinatorMessage::hasFinishedAck).map(m -> m.getFinishedAck().getPackageId()).toList());
+  }
+
   @Test
   void aDroneSpeakingAnotherProtocolVersionIsToldWhichAndNotRegistered() throws Exception {
     ManagedChannel channel = TestSwarm.channel(target, TestSwarm.DRONE_TOKEN);

@@ -18,6 +18,7 @@ import dev.buildswarm.proto.v1.CoordinatorMessage;
 import dev.buildswarm.proto.v1.DroneMessage;
 import dev.buildswarm.proto.v1.DroneOrders;
 import dev.buildswarm.proto.v1.FailureClass;
+import dev.buildswarm.proto.v1.FinishedAck;
 import dev.buildswarm.proto.v1.Heartbeat;
 import dev.buildswarm.proto.v1.LogChunk;
 import dev.buildswarm.proto.v1.Register;
@@ -275,6 +276,7 @@ public final class DroneAgent implements AutoCloseable {
         .setVersion(config.version())
         .setProtocolVersion(PROTOCOL_VERSION)
         .putAllCapabilities(host.capabilities(config.capabilities()))
+        .setReadsAcknowledges(true)
         .build();
   }
 
@@ -316,8 +318,17 @@ public final class DroneAgent implements AutoCloseable {
       this.heartbeatMs = heartbeatMs;
     }
 
+    /** The coordinator stored this verdict: it is not sent again. */
+    private void forget(FinishedAck ack) {
+      outbox.remove(verdictKey(ack.getPackageId(), ack.getToken()));
+    }
+
     @Override
     public void onNext(CoordinatorMessage message) {
+      if (message.hasAcknowledges()) {
+        // A verdict stored, acknowledged on the assignment its own step claimed.
+        forget(message.getAcknowledges());
+      }
       switch (message.getBodyCase()) {
         case REGISTERED -> {
           if (message.getRegistered().getHeartbeatIntervalMs() > 0) {
@@ -372,8 +383,7 @@ public final class DroneAgent implements AutoCloseable {
             }
           }
         }
-        case FINISHED_ACK ->
-            outbox.remove(verdictKey(message.getFinishedAck().getPackageId(), message.getFinishedAck().getToken()));
+        case FINISHED_ACK -> forget(message.getFinishedAck());
         case CANCEL -> {
           RunningBuildState build = running.get(message.getCancel().getPackageId());
           if (build != null && build.token() == message.getCancel().getToken()) {
