@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The binary packages one package's build may make under a PKGDIR, at one moment: the files {@code
- * <category>/<pf>*.gpkg.tar} (or {@code .tbz2}, {@code .xpak}) of that package's category folder,
+ * <category>/<pf>.gpkg.tar} or {@code <category>/<pf>-<build id>.gpkg.tar} (or {@code .tbz2},
+ * {@code .xpak}) of that package's category folder (see {@link #isPackageOf}),
  * with size, modification time and file identity, so that what the build added or changed can be
  * told afterwards. Immutable.
  *
@@ -74,7 +75,7 @@ public final class PkgdirSnapshot {
     DirectoryStream.Filter<Path> ours =
         p -> {
           String name = p.getFileName().toString();
-          return name.startsWith(packageAndVersion) && isPackage(name);
+          return isPackageOf(name, packageAndVersion);
         };
     try (DirectoryStream<Path> inside = Files.newDirectoryStream(folder, ours)) {
       for (Path file : inside) {
@@ -97,6 +98,22 @@ public final class PkgdirSnapshot {
 
   static boolean isPackage(String name) {
     return !name.startsWith(".") && (name.endsWith(".gpkg.tar") || name.endsWith(".tbz2") || name.endsWith(".xpak"));
+  }
+
+  /**
+   * Whether {@code name} is a binary package of exactly {@code pf}: {@code <pf>.<ext>}, or {@code
+   * <pf>-<build id>.<ext>} (a build id is digits; a version never ends in "-digits", a revision is
+   * "-r1"). Not {@code foo-1.0-r1}, {@code foo-1.0.1} or {@code foo-1.0_p1} for {@code foo-1.0}:
+   * those are other packages, which another slot of this drone may be building at the same time.
+   */
+  static boolean isPackageOf(String name, String pf) {
+    if (!name.startsWith(pf) || !isPackage(name)) {
+      return false;
+    }
+    String ext = name.endsWith(".gpkg.tar") ? ".gpkg.tar" : name.endsWith(".tbz2") ? ".tbz2" : ".xpak";
+    String between = name.substring(pf.length(), name.length() - ext.length());
+    return between.isEmpty()
+        || (between.length() > 1 && between.charAt(0) == '-' && between.chars().skip(1).allMatch(c -> c >= '0' && c <= '9'));
   }
 
   /**

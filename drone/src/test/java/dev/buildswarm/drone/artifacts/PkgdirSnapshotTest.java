@@ -53,6 +53,20 @@ class PkgdirSnapshotTest {
   }
 
   @Test
+  void anotherVersionWhoseNameStartsWithThisOneIsNotCredited() throws IOException {
+    PkgdirSnapshot before = PkgdirSnapshot.of(pkgdir, FOO);
+    write("app-misc/foo-1.0-r1.gpkg.tar", "a revision, built in another slot");
+    write("app-misc/foo-1.0.1.tbz2", "a later version");
+    write("app-misc/foo-1.0_p2.xpak", "a patch release");
+    write("app-misc/foo-1.0-.gpkg.tar", "no build id after the dash");
+    write("app-misc/foo-1.0-12.gpkg.tar", "this package, build id 12");
+    write("app-misc/foo-1.0.xpak", "this package");
+    assertEquals(
+        List.of("app-misc/foo-1.0-12.gpkg.tar", "app-misc/foo-1.0.xpak"),
+        names(PkgdirSnapshot.of(pkgdir, FOO).addedSince(before)));
+  }
+
+  @Test
   void aPackageReplacedBySameSizedFileWithTheSameTimeIsStillFound() throws IOException {
     // Portage writes a binary package under a temporary name and renames it into place.
     Path file = write("app-misc/foo-1.0.gpkg.tar", "aaaa");
