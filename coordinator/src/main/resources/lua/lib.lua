@@ -173,14 +173,18 @@ local function event(now, ...)
   if not B then
     return redis.call('XADD', P.events, 'MAXLEN', '~', EVENTS_KEPT, '*', 'ts', now, ...)
   end
+  local last = select('#', ...) + 2
   local parts = {'ts', now, ...}
-  for i = 2, #parts, 2 do
+  for i = 2, last, 2 do
     local v = parts[i]
-    if type(v) == 'string' and string.find(v, '[\\\t\n]') then
+    if v == nil then
+      -- As XADD would: a field without a value is the script's bug, not something to record.
+      error('event field ' .. tostring(parts[i - 1]) .. ' has no value')
+    elseif type(v) == 'string' and string.find(v, '[\\\t\n]') then
       parts[i] = string.gsub(v, '[\\\t\n]', ESCAPES)
     end
   end
-  grouped_line(table.concat(parts, '\t'))
+  grouped_line(table.concat(parts, '\t', 1, last))
 end
 
 -- The fencing check every report (started, renew, log, complete, fail, release) passes before it

@@ -24,7 +24,7 @@ final class EventsCommand implements Callable<Integer> {
   @Option(names = "--since", defaultValue = "", description = "Only events after this cursor (default: the oldest kept).")
   String since;
 
-  @Option(names = "--limit", defaultValue = "100", description = "At most this many per page (default ${DEFAULT-VALUE}).")
+  @Option(names = "--limit", defaultValue = "100", description = "About this many per page (default ${DEFAULT-VALUE}); a page ends with whole steps, so it may hold a few more.")
   int limit;
 
   @Option(names = "--follow", description = "Keep printing new events until Ctrl-C.")
@@ -44,7 +44,7 @@ final class EventsCommand implements Callable<Integer> {
       out.flush();
       cursor = reply.getCursor();
       if (!follow) {
-        if (!SwarmCli.json(spec) && reply.getEventsCount() == limit) {
+        if (!SwarmCli.json(spec) && reply.getEventsCount() >= limit) {
           out.printf("more: swarm events --since %s%n", cursor);
         }
         return 0;
