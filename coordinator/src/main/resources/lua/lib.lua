@@ -72,12 +72,17 @@ local B = nil
 -- The stream keeps about the last 100,000 events (trimmed on each XADD, or once per batch).
 local EVENTS_KEPT = '100000'
 
--- A batch's events go to the stream as ONE entry at its end, a group: {type group, events LINES},
+-- A batch's events go to the stream at its end as ONE entry (several past GROUP_LINES events), a
+-- group: {type group, events LINES},
 -- one event per line, in the order they happened; a line is the event's fields, name and value
 -- alternately, separated by tabs, the first pair its ts. In a value, a backslash, tab or newline
 -- is written \\, \t or \n. swarm-redis's EventEntries reads it back into the events. One XADD per
 -- event cost a batch about as much as the build's record writes (run-script-instructions).
 local ESCAPES = {['\\'] = '\\\\', ['\t'] = '\\t', ['\n'] = '\\n'}
+-- At most this many lines in one group (a larger batch writes several), and at least this many
+-- entries kept: the stream holds at most about 10,000 x 32 events (some 50 MB) however large the
+-- batches, and a burst of large ones never trims away fewer than 10,000 entries of history.
+local GROUP_LINES, GROUPS_KEPT = 32, 10000
 
 local function batch_begin()
   B = {counts = {}, leases = {}, ready_rm = {}, terminal = {}, active_rm = {}, built = {},
@@ -120,11 +125,17 @@ local function batch_end()
   if b.open ~= 0 then redis.call('INCRBY', P.prefix .. 'open_expected_ms', int(b.open)) end
   if b.fence then redis.call('SET', P.fence, b.fence) end
   local lines = b.lines
-  if #lines > 0 then
-    redis.call('XADD', P.events, '*', 'type', 'group', 'events', table.concat(lines, '\n'))
-    -- About EVENTS_KEPT events, taking every entry to hold as many as this one: entries are as
-    -- large as the batches of the time (and a quiet swarm's small ones trim less, not more).
-    redis.call('XTRIM', P.events, 'MAXLEN', '~', int(math.ceil(EVENTS_KEPT / #lines)))
+  local n = #lines
+  if n > 0 then
+    for first = 1, n, GROUP_LINES do
+      redis.call('XADD', P.events, '*', 'type', 'group', 'events',
+        table.concat(lines, '\n', first, math.min(n, first + GROUP_LINES - 1)))
+    end
+    -- About EVENTS_KEPT events, taking every entry to hold as many as these: entries are as large
+    -- as the batches of the time. Never fewer than GROUPS_KEPT entries, so that one large group
+    -- (a package releasing thousands of dependents) cannot wipe out the history before it.
+    local kept = math.max(GROUPS_KEPT, math.ceil(EVENTS_KEPT / math.min(n, GROUP_LINES)))
+    redis.call('XTRIM', P.events, 'MAXLEN', '~', int(kept))
   end
 end
 

@@ -173,6 +173,31 @@ class QueueScriptsIT extends QueueFixture {
     assertEquals(List.of("queued"), later.stream().map(e -> e.fields().get("type")).toList(), "nothing read twice");
   }
 
+  /** A call with more events than one group holds (32) writes several entries, in order. */
+  @Test
+  void aGroupedCallWithManyEventsWritesThemInOrderOverSeveralEntries() {
+    String[] atoms = IntStream.range(0, 40).mapToObj(i -> "=app-misc/m" + i + "-1").toArray(String[]::new);
+    enqueue(0, atoms);
+    List<Claim.Claimed> claims = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      claims.add(claim("d" + i, 2_000));
+    }
+    List<SwarmEvent> before = queue.events("", 10_000);
+    long entriesBefore = redis.getStream(keys.events(), StringCodec.INSTANCE).size();
+    String ttl = String.valueOf(TTL.toMillis());
+    List<Object> args = new ArrayList<>(List.of(keys.prefix(), "40"));
+    for (int i = 0; i < 40; i++) {
+      args.addAll(List.of(claims.get(i).packageId(), "d" + i, String.valueOf(claims.get(i).token()), String.valueOf(3_000 + i), ttl));
+    }
+    new LuaScripts(redis).run(LuaScripts.Script.STARTED, List.of(keys.stateCounts()), args.toArray());
+
+    assertEquals(entriesBefore + 2, redis.getStream(keys.events(), StringCodec.INSTANCE).size(), "32 events, then 8");
+    List<SwarmEvent> after = queue.events(before.get(before.size() - 1).id(), 10_000);
+    assertEquals(claims.stream().map(Claim.Claimed::packageId).toList(), after.stream().map(e -> e.fields().get("id")).toList());
+    assertEquals(IntStream.range(0, 40).mapToObj(i -> String.valueOf(3_000 + i)).toList(), after.stream().map(e -> e.fields().get("ts")).toList());
+    assertEquals(2, after.stream().map(SwarmEvent::id).distinct().count());
+  }
+
   @Test
   void anAtomAlreadyInTheSwarmIsNotQueuedTwice() {
     List<EnqueueOutcome> first = enqueue(0, "=sys-libs/glibc-2.38-r10", "dev-util/cmake");

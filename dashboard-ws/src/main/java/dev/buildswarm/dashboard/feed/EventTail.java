@@ -29,7 +29,8 @@ final class EventTail {
   private static final int PAGE = 2_000;
   private static final int MAX_PAGES_PER_READ = 10;
   private static final int LOOK_BACK_LIMIT = 50_000;
-  private static final int LOOK_BACK_PAGE = 5_000;
+  /** Entries per read of the look-back: a grouped entry holds up to 32 events (lib.lua). */
+  private static final int LOOK_BACK_PAGE = 1_000;
 
   private final RedissonClient redis;
   private final RedisKeys keys;
