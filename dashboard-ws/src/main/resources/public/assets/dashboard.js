@@ -326,7 +326,9 @@
     const older = $("older-events");
     const last = older.lastElementChild || $("events").lastElementChild;
     if (!last) return;
-    const res = await fetch("/api/events?before=" + encodeURIComponent(last.dataset.id) + "&limit=50");
+    // Events of one step share a cursor; the page may show only the newest of them.
+    const shown = [...$("events").children, ...older.children].filter((li) => li.dataset.id === last.dataset.id).length;
+    const res = await fetch("/api/events?before=" + encodeURIComponent(last.dataset.id) + "&shown=" + shown + "&limit=50");
     if (!res.ok) return;
     const page = await res.json();
     const events = page.events || []; // Micronaut's JSON leaves out empty lists

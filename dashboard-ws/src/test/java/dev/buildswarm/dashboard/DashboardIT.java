@@ -240,6 +240,28 @@ class DashboardIT {
     }
   }
 
+  /**
+   * Older events by cursor when the page shows only the newest events of one entry (a group, see
+   * EventEntries): the rest of that entry comes first, then older entries; nothing is skipped.
+   */
+  @Test
+  void olderEventsStartWithTheRestOfAnEntryThePageShowsOnlyPartOf() {
+    RedisKeys keys = new RedisKeys(swarmName);
+    org.redisson.api.RStream<String, String> stream = redis.getStream(keys.events(), org.redisson.client.codec.StringCodec.INSTANCE);
+    for (int i = 1; i <= 3; i++) {
+      stream.add(org.redisson.api.stream.StreamAddArgs.entries(Map.of("ts", "1", "type", "queued", "id", "q" + i)));
+    }
+    String lines = java.util.stream.IntStream.rangeClosed(1, 5)
+        .mapToObj(i -> "ts\t2\ttype\tbuilding\tid\tg" + i).collect(java.util.stream.Collectors.joining("\n"));
+    String group = stream.add(org.redisson.api.stream.StreamAddArgs.entries(Map.of("type", "group", "events", lines))).toString();
+    dev.buildswarm.dashboard.feed.EventPages pages = new dev.buildswarm.dashboard.feed.EventPages(redis, keys);
+
+    assertEquals(List.of("g3", "g2", "g1", "q3", "q2", "q1"),
+        pages.before(group, 2, 50).stream().map(e -> e.fields().get("id")).toList(), "g5 and g4 shown already");
+    assertEquals(List.of("q3", "q2", "q1"), pages.before(group, 0, 50).stream().map(e -> e.fields().get("id")).toList());
+    assertEquals(List.of("q3", "q2", "q1"), pages.before(group, 5, 50).stream().map(e -> e.fields().get("id")).toList());
+  }
+
   @Test
   void aDashboardStartedAfterManyEventsCountsTheWholeHourOfFinishedBuilds() throws Exception {
     // More events than one page of the look-back: the first read shows the newest page, the

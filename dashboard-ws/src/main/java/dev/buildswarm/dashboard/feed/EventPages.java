@@ -24,11 +24,25 @@ public final class EventPages {
     this.keys = keys;
   }
 
-  /** Up to {@code limit} events older than {@code before} (a stream id), newest first. */
-  public List<SwarmSnapshot.Event> before(String before, int limit) {
+  /**
+   * Up to {@code limit} events older than the {@code shown} newest events of the entry {@code
+   * before} (a stream id), newest first: first the rest of that entry (an entry may hold several
+   * events, and the page may show only its newest ones), then older entries, whole.
+   */
+  public List<SwarmSnapshot.Event> before(String before, int shown, int limit) {
     StreamMessageId cursor = parse(before);
     int n = Math.max(1, Math.min(MAX_LIMIT, limit));
     List<SwarmSnapshot.Event> out = new ArrayList<>(n);
+    if (shown > 0) {
+      redis.<String, String>getStream(keys.events(), StringCodec.INSTANCE)
+          .range(StreamRangeArgs.startId(cursor).endId(cursor))
+          .forEach((id, entry) -> {
+            List<Map<String, String>> events = EventEntries.expand(entry);
+            for (int i = events.size() - 1 - shown; i >= 0; i--) {
+              out.add(new SwarmSnapshot.Event(id.toString(), events.get(i)));
+            }
+          });
+    }
     Map<StreamMessageId, Map<String, String>> entries =
         redis.<String, String>getStream(keys.events(), StringCodec.INSTANCE)
             .rangeReversed(StreamRangeArgs.startIdExclusive(cursor).endId(StreamMessageId.MIN).count(n));

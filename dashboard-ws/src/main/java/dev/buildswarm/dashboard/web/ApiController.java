@@ -49,11 +49,15 @@ public class ApiController {
     return Map.of("swarm", keys.swarm(), "actions", actions.enabled());
   }
 
-  /** {@code before}: the stream id of the oldest event the page has; newest first. */
+  /**
+   * {@code before}: the stream id of the oldest event the page has; {@code shown}: how many events
+   * of that id it has (an entry may hold several); newest first.
+   */
   @Get(uri = "/events", produces = MediaType.APPLICATION_JSON)
-  public HttpResponse<?> events(@QueryValue String before, @QueryValue(defaultValue = "50") int limit) {
+  public HttpResponse<?> events(
+      @QueryValue String before, @QueryValue(defaultValue = "0") int shown, @QueryValue(defaultValue = "50") int limit) {
     try {
-      List<SwarmSnapshot.Event> page = events.before(before, limit);
+      List<SwarmSnapshot.Event> page = events.before(before, shown, limit);
       return HttpResponse.ok(Map.of("events", page, "cursor", page.isEmpty() ? before : page.getLast().id()));
     } catch (IllegalArgumentException e) {
       return HttpResponse.badRequest(Map.of("error", e.getMessage()));
