@@ -13,8 +13,9 @@ import java.util.Map;
  * <ul>
  *   <li>Most entries hold one event: their fields.
  *   <li>A <b>group</b> ({@code type=group}) holds the events of one grouped script call (the verdicts
- *       or start reports the coordinator sent together, see {@code lib.lua}), in the order they
- *       happened, in its {@code events} field: one event per line, each line the event's fields,
+ *       or start reports the coordinator sent together, see {@code lib.lua}; a call with more than
+ *       32 writes several groups, one after the other), in the order they happened, in its {@code
+ *       events} field: one event per line, each line the event's fields,
  *       name and value alternately, separated by tabs; in a value a backslash, tab or newline is
  *       written {@code \\}, {@code \t} or {@code \n}.
  *   <li>A successful build whose drone claimed its next package in the same step ({@code
