@@ -40,9 +40,7 @@ local function complete_one(id, drone, token, now, duration, next_drone, ttl, ar
   -- One event for the build done and the next package its drone claimed in the same step: the
   -- claim's fields ride along as next_* (readers expand it into 'done' then 'claimed', see
   -- EventEntries.java). Its line is written by hand: the one event of every build.
-  B.fold_claim = true
-  local reply = reply_then_claim('done', next_drone, now, ttl)
-  B.fold_claim = false
+  local reply = reply_then_claim('done', next_drone, now, ttl, true)
   if reply[3] == 1 then
     -- {1, 'done', 1, id, atom, attempt, token}
     grouped_line('ts\t' .. now .. '\ttype\tdone\tid\t' .. id .. '\tatom\t' .. atom .. '\tdrone\t' .. drone
@@ -106,7 +104,6 @@ end
 local out, k = {}, 0
 for i = 0, n - 1 do
   local a = 3 + 8 * i
-  B.fold_claim = false
   local ok, reply = pcall(complete_one, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4],
     ARGV[a + 5], ARGV[a + 6], ARGV[a + 7])
   if not ok then

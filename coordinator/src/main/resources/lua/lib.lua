@@ -591,8 +591,9 @@ end
 -- Compare-and-claim: the best ready package for a drone, in this same step. First moves delayed
 -- packages whose backoff is over into the ready index. Prefers, among the best candidates, one
 -- whose last failure was not on this drone. Returns 1, id, atom, attempt, token or 0, why (values,
--- not a table: a verdict's reply puts them after its own).
-local function claim_for(drone, now, ttl)
+-- not a table: a verdict's reply puts them after its own). unrecorded: no 'claimed' event (the
+-- caller records the claim in its own).
+local function claim_for(drone, now, ttl, unrecorded)
   local paused
   if B and B.paused ~= nil then
     paused = B.paused
@@ -644,8 +645,7 @@ local function claim_for(drone, now, ttl)
         redis.call('ZADD', P.leases, until_ms, id)
       end
       count('queued', 'claimed')
-      if not (B and B.fold_claim) then
-        -- Else complete.lua writes this claim into its verdict's event (see there).
+      if not unrecorded then
         event(now, 'type', 'claimed', 'id', id, 'atom', rec[3], 'drone', drone, 'token', token, 'attempt', attempt)
       end
       return 1, id, rec[3], attempt, token
@@ -659,9 +659,10 @@ end
 
 -- A verdict's reply, with the drone's next package claimed in the same step when asked for
 -- (one round trip per build in steady state): {1, outcome, claimed 1|0, id, atom, attempt, token}.
-local function reply_then_claim(outcome, next_drone, now, ttl)
+-- unrecorded: the caller writes the claim into its own event (complete.lua's done), not claim_for.
+local function reply_then_claim(outcome, next_drone, now, ttl, unrecorded)
   if next_drone and next_drone ~= '' then
-    return {1, outcome, claim_for(next_drone, now, ttl)}
+    return {1, outcome, claim_for(next_drone, now, ttl, unrecorded)}
   end
   return {1, outcome}
 end
