@@ -40,7 +40,9 @@ import java.util.concurrent.TimeUnit;
  * drone ("to spawn", then "exec to first line"). With PKGDIR_FILES, each drone's PKGDIR holds that
  * many binary packages in 100 category folders before the rounds, as a drone that has built for a
  * while does. Usage: {@code java -cp bench-all.jar dev.buildswarm.bench.DispatchLatency REDIS_URL
- * [ROUNDS] [DRONES] [PKGDIR_FILES]}.
+ * [ROUNDS] [DRONES] [PKGDIR_FILES] [WARMUP]}: both scenarios first run WARMUP untimed rounds (by
+ * default ROUNDS/2; {@code bench/run-dispatch-bench} gives 3,000, so that the JIT has compiled the
+ * path, as in a drone and coordinator that have run for a while).
  *
  * <p>The benchmark waits for each round's builds through the drones' {@link BuildProcess.Watcher}
  * (told when a build's process is done), not by asking the coordinator: a status call is several
@@ -67,6 +69,7 @@ public final class DispatchLatency {
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 500;
     int droneCount = args.length > 2 ? Integer.parseInt(args[2]) : 4;
     int pkgdirFiles = args.length > 3 ? Integer.parseInt(args[3]) : 0;
+    int warmup = args.length > 4 ? Integer.parseInt(args[4]) : rounds / 2;
     Path work = Files.createTempDirectory("dispatch-bench");
     Path stamps = work.resolve("stamps");
     Files.createFile(stamps);
@@ -95,8 +98,8 @@ public final class DispatchLatency {
         fillPkgdir(drone.config().pkgDir(), pkgdirFiles);
       }
       // Warm-up (JIT, connections, script cache), then measured rounds.
-      idleRounds(swarm, buildsEnded, "warm", rounds / 2);
-      slotRounds(swarm, buildsEnded, "warmslot", rounds / 2);
+      idleRounds(swarm, buildsEnded, "warm", warmup);
+      slotRounds(swarm, buildsEnded, "warmslot", warmup);
       Files.writeString(stamps, "");
       Map<String, Long> queuedUs = idleRounds(swarm, buildsEnded, "idle", rounds);
       List<Stamp> idle = read(stamps);
@@ -135,8 +138,8 @@ public final class DispatchLatency {
         }
       }
       System.out.printf(
-          "dispatch drones=%d rounds=%d pkgdir-files=%d (µs); load average now: %s%n",
-          droneCount, rounds, pkgdirFiles, loadAverage());
+          "dispatch drones=%d rounds=%d warm-up=%d pkgdir-files=%d (µs); load average now: %s%n",
+          droneCount, rounds, warmup, pkgdirFiles, loadAverage());
       print("idle: queued -> builder's first line", idleTotal);
       print("idle:   queued -> spawn returned", idleToSpawn);
       print("idle:   spawn returned -> first line", idleExec);

@@ -253,6 +253,27 @@ class DroneAgentIT {
   }
 
   @Test
+  void aBuildWhoseProcessCouldNotBeStartedIsNeverReportedAsBuilding() throws Exception {
+    // The drone reports a build started once its process exists: here it never does (the working
+    // directory is missing), so the package goes from claimed to its verdict without "building".
+    DroneAgent drone =
+        new DroneAgent(
+            new DroneConfig(
+                "nodir", "h", target, TestSwarm.droneToken(), 2, 1, 1.0, BuildTemplate.of(List.of(builder.toString(), "{atom}")),
+                work.resolve("no-such-workdir"), work.resolve("pkgs"), "-j2", env("nodir", "0.1"), Duration.ofMinutes(1),
+                Duration.ofSeconds(1), "v", Map.of(), Duration.ZERO, 8L << 20));
+    drones.add(drone);
+    drone.start();
+    queue("=app-misc/unstartable-1.0");
+    await("the drone is grounded by its failures to start", () -> bucket("nodir").grounded());
+    List<SwarmEvent> events = service.events("", 1000);
+    List<String> types = events.stream().filter(e -> "1".equals(e.fields().get("id"))).map(e -> e.fields().get("type")).toList();
+    assertTrue(types.size() >= 2, "claims and verdicts recorded: " + types);
+    assertFalse(types.contains("building"), "never reported as building: " + types);
+    assertTrue(runLines().isEmpty(), "no build ran");
+  }
+
+  @Test
   void aPermanentlyFailingPackageDoesNotGroundTheDrone() throws Exception {
     Path failing = work.resolve("failing.sh");
     Files.writeString(failing, "#!/usr/bin/env bash\necho \"$DRONE_NAME $1 $$\" >> \"$RUNS\"\necho 'error: undefined reference to foo'\nexit 1\n");

@@ -459,18 +459,13 @@ public final class DroneAgent implements AutoCloseable {
             // No silence timeout yet: DroneConfig has no setting for it.
             new BuildRequest(argv, env, config.workDir(), config.buildTimeout(), config.silenceTimeout()),
             config.killGrace(),
-            buildWatcher);
+            reportingStart(assignment, argv));
     RunningBuildState state = new RunningBuildState(id, token, process, new AtomicBoolean(), new java.util.concurrent.atomic.AtomicLong(System.nanoTime()));
     running.put(id, state);
     if (stopping) {
       // close() may have walked the running builds just before this one was added.
       process.cancel();
     }
-    send(
-        DroneMessage.newBuilder()
-            .setBuildStarted(BuildStarted.newBuilder().setPackageId(id).setToken(token))
-            .build());
-    LOG.info("building {} (package {}, attempt {}): {}", assignment.getAtom(), id, assignment.getAttempt(), argv);
     LogBatcher logs = new LogBatcher(id, token);
     // Only this package's files in its category folder: cheap however many packages PKGDIR keeps,
     // and it must be taken before the build starts (a build may write its package at once).
@@ -553,6 +548,34 @@ public final class DroneAgent implements AutoCloseable {
     }
     running.remove(id, state);
     sendFinished(verdict);
+  }
+
+  /**
+   * Reports a build as started once its process exists, not before: sending the report (and, on
+   * a shared host, the coordinator's step for it) then runs beside the exec of the build instead of
+   * ahead of it, off the dispatch latency; and a build whose process could not be started at all (a
+   * missing working directory, say) is never reported as building: its verdict takes the package
+   * from claimed straight to its end.
+   */
+  private BuildProcess.Watcher reportingStart(Assignment assignment, List<String> argv) {
+    return new BuildProcess.Watcher() {
+      @Override
+      public void started(ProcessHandle build) {
+        buildWatcher.started(build);
+        send(
+            DroneMessage.newBuilder()
+                .setBuildStarted(BuildStarted.newBuilder().setPackageId(assignment.getPackageId()).setToken(assignment.getToken()))
+                .build());
+        LOG.info(
+            "building {} (package {}, attempt {}, pid {}): {}",
+            assignment.getAtom(), assignment.getPackageId(), assignment.getAttempt(), build.pid(), argv);
+      }
+
+      @Override
+      public void ended(ProcessHandle build) {
+        buildWatcher.ended(build);
+      }
+    };
   }
 
   /** Uploads a kept verdict's packages, then sends it (with them, or as a failure if refused). */
