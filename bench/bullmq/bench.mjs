@@ -3,11 +3,16 @@
 // completed while the next is fetched: BullMQ's claim-and-complete cycle. A first round of
 // WARMUP jobs (default JOBS/2, at least 5,000), untimed, warms the JIT, as on the Java side. Prints
 // one line like the Java side.
-// Usage: node bench.mjs REDIS_PORT WORKERS JOBS [WARMUP]
+// With FROM=queued (run-e2e-bench) the worker is running, idle, before the jobs are added, and the
+// time runs from the first add to the last completion, as the Java side's runs from the start of
+// `swarm queue import` with its drones connected and idle; otherwise (run-claim-bench) from after
+// the last add, as ClaimBenchmark's runs from after its enqueue.
+// Usage: node bench.mjs REDIS_PORT WORKERS JOBS [WARMUP] [FROM]
 import { Queue, Worker } from "bullmq";
 import IORedis from "ioredis";
 
-const [port, workers, jobs, warmup] = process.argv.slice(2).map(Number);
+const [port, workers, jobs, warmup] = process.argv.slice(2, 6).map(Number);
+const fromQueued = process.argv[6] === "queued";
 const connection = { host: "127.0.0.1", port };
 
 // CPU seconds the Redis server has used (INFO cpu): whether Redis is the limit.
@@ -18,9 +23,7 @@ async function redisCpuSeconds() {
   return field("used_cpu_user") + field("used_cpu_sys");
 }
 
-async function round(count) {
-  const name = "bench-" + process.hrtime.bigint();
-  const queue = new Queue(name, { connection });
+async function add(queue, count) {
   for (let i = 0; i < count; i += 5000) {
     const batch = [];
     for (let j = i; j < Math.min(count, i + 5000); j++) {
@@ -28,22 +31,42 @@ async function round(count) {
     }
     await queue.addBulk(batch);
   }
+}
+
+async function round(count) {
+  const name = "bench-" + process.hrtime.bigint();
+  const queue = new Queue(name, { connection });
+  if (!fromQueued) {
+    await add(queue, count);
+  }
   let done = 0;
   let start;
   let cpuStart;
-  const redisCpuStart = await redisCpuSeconds();
-  const worker = await new Promise((resolve) => {
-    const w = new Worker(name, async () => {}, { connection, concurrency: workers, autorun: false });
-    w.on("completed", () => {
-      done++;
-      if (done === count) {
-        resolve(w);
-      }
-    });
+  let redisCpuStart = await redisCpuSeconds();
+  let allDone;
+  const finished = new Promise((resolve) => (allDone = resolve));
+  const w = new Worker(name, async () => {}, { connection, concurrency: workers, autorun: false });
+  w.on("completed", () => {
+    done++;
+    if (done === count) {
+      allDone();
+    }
+  });
+  if (fromQueued) {
+    w.run();
+    await w.waitUntilReady();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the worker waiting on the empty queue
+    redisCpuStart = await redisCpuSeconds();
+    start = process.hrtime.bigint();
+    cpuStart = process.cpuUsage();
+    await add(queue, count);
+  } else {
     start = process.hrtime.bigint();
     cpuStart = process.cpuUsage();
     w.run();
-  });
+  }
+  await finished;
+  const worker = w;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const cpu = process.cpuUsage(cpuStart);
   const cpuMicros = cpu.user + cpu.system;

@@ -40,9 +40,12 @@ import java.util.concurrent.TimeUnit;
  * drone ("to spawn", then "exec to first line"). With PKGDIR_FILES, each drone's PKGDIR holds that
  * many binary packages in 100 category folders before the rounds, as a drone that has built for a
  * while does. Usage: {@code java -cp bench-all.jar dev.buildswarm.bench.DispatchLatency REDIS_URL
- * [ROUNDS] [DRONES] [PKGDIR_FILES] [WARMUP]}: both scenarios first run WARMUP untimed rounds (by
- * default ROUNDS/2; {@code bench/run-dispatch-bench} gives 3,000, so that the JIT has compiled the
- * path, as in a drone and coordinator that have run for a while).
+ * [ROUNDS] [DRONES] [PKGDIR_FILES] [WARMUP] [BUILD_MS]}: both scenarios first run WARMUP untimed
+ * rounds (by default ROUNDS/2; {@code bench/run-dispatch-bench} gives 3,000, so that the JIT has
+ * compiled the path, as in a drone and coordinator that have run for a while). BUILD_MS, {@code N}
+ * or {@code MIN-MAX}: each build lasts that long (a random whole number of ms in the range) after
+ * its first line; 0, the default, ends it at once, so that with several drones every slot frees
+ * every few ms and the slot scenario measures two saturated cores more than a dispatch.
  *
  * <p>The benchmark waits for each round's builds through the drones' {@link BuildProcess.Watcher}
  * (told when a build's process is done), not by asking the coordinator: a status call is several
@@ -53,6 +56,10 @@ public final class DispatchLatency {
       """
       #!/bin/bash
       s=$EPOCHREALTIME
+      if (( ${BUILD_MS_MAX:-0} > 0 )); then
+        ms=$(( BUILD_MS_MIN + RANDOM % (BUILD_MS_MAX - BUILD_MS_MIN + 1) ))
+        sleep "$(( ms / 1000 )).$(printf '%03d' $(( ms % 1000 )))"
+      fi
       printf '%s %s %s %s %s\\n' "$DRONE_NAME" "$BUILDSWARM_PACKAGE_ID" "$$" "${s/./}" "${EPOCHREALTIME/./}" >> "$STAMPS"
       """;
 
@@ -70,6 +77,7 @@ public final class DispatchLatency {
     int droneCount = args.length > 2 ? Integer.parseInt(args[2]) : 4;
     int pkgdirFiles = args.length > 3 ? Integer.parseInt(args[3]) : 0;
     int warmup = args.length > 4 ? Integer.parseInt(args[4]) : rounds / 2;
+    String[] buildMs = (args.length > 5 ? args[5] : "0").split("-", 2);
     Path work = Files.createTempDirectory("dispatch-bench");
     Path stamps = work.resolve("stamps");
     Files.createFile(stamps);
@@ -94,7 +102,10 @@ public final class DispatchLatency {
         String name = "d" + d;
         DroneAgent drone =
             swarm.drone(name, 4, 1.0, List.of(builder.toString(), "{atom}"),
-                Map.of("DRONE_NAME", name, "STAMPS", stamps.toString()), watcher);
+                Map.of(
+                    "DRONE_NAME", name, "STAMPS", stamps.toString(),
+                    "BUILD_MS_MIN", buildMs[0], "BUILD_MS_MAX", buildMs[buildMs.length - 1]),
+                watcher);
         fillPkgdir(drone.config().pkgDir(), pkgdirFiles);
       }
       // Warm-up (JIT, connections, script cache), then measured rounds.
@@ -138,8 +149,8 @@ public final class DispatchLatency {
         }
       }
       System.out.printf(
-          "dispatch drones=%d rounds=%d warm-up=%d pkgdir-files=%d (µs); load average now: %s%n",
-          droneCount, rounds, warmup, pkgdirFiles, loadAverage());
+          "dispatch drones=%d rounds=%d warm-up=%d pkgdir-files=%d build-ms=%s (µs); load average now: %s%n",
+          droneCount, rounds, warmup, pkgdirFiles, String.join("-", buildMs), loadAverage());
       print("idle: queued -> builder's first line", idleTotal);
       print("idle:   queued -> spawn returned", idleToSpawn);
       print("idle:   spawn returned -> first line", idleExec);
