@@ -250,26 +250,18 @@ final class QueueImport implements Callable<Integer> {
   }
 
   /**
-   * Atoms per enqueue request. Each request is one enqueue script, and Redis runs nothing else while
-   * a script runs: 10,000 atoms (the service's limit) held every claim, verdict and heartbeat of the
-   * swarm for about 0.4 s on the development machine, 1,000 for a tenth of that; and the drones
-   * start on the first thousand while the rest are still being sent.
-   */
-  static final int REQUEST_ATOMS = 1_000;
-
-  /**
-   * Sends the packages in requests of at most {@link #REQUEST_ATOMS}, in order, so a package
-   * waiting for one in an earlier request finds it queued. Each request is all or nothing; the atoms
-   * were all checked before the first was sent.
+   * Sends the packages in requests of at most {@link SwarmService#MAX_ATOMS_PER_ENQUEUE}, in
+   * order, so a package waiting for one in an earlier request finds it queued. Each request is all
+   * or nothing; the atoms were all checked before the first was sent.
    */
   private int send(List<Item> items, PrintWriter out, PrintWriter err) {
-    boolean terminal = System.console() != null && items.size() > REQUEST_ATOMS;
+    boolean terminal = System.console() != null && items.size() > SwarmService.MAX_ATOMS_PER_ENQUEUE;
     int queued = 0;
     int existing = 0;
     ManagedChannel channel = SwarmCli.channel(spec);
     try {
-      for (int from = 0; from < items.size(); from += REQUEST_ATOMS) {
-        List<Item> batch = items.subList(from, Math.min(items.size(), from + REQUEST_ATOMS));
+      for (int from = 0; from < items.size(); from += SwarmService.MAX_ATOMS_PER_ENQUEUE) {
+        List<Item> batch = items.subList(from, Math.min(items.size(), from + SwarmService.MAX_ATOMS_PER_ENQUEUE));
         EnqueueRequest.Builder request = EnqueueRequest.newBuilder().setPriority(priority);
         for (Item item : batch) {
           QueueItem.Builder q = QueueItem.newBuilder().setAtom(item.atom()).addAllAfter(item.after());

@@ -103,32 +103,6 @@ class CliIT {
   }
 
   @Test
-  void anOrderedImportSentInSeveralRequestsKeepsItsChainAcrossTheirBoundaries() throws Exception {
-    // 2,500 atoms go in three requests of at most 1,000 (QueueImport.REQUEST_ATOMS); with
-    // --ordered each waits for the one before it, also where one request ends and the next begins.
-    int n = 2 * 1_000 + 500;
-    StringBuilder list = new StringBuilder();
-    for (int i = 0; i < n; i++) {
-      list.append("=app-misc/chain").append(i).append("-1.0\n");
-    }
-    Path file = work.resolve("chain.txt");
-    Files.writeString(file, list);
-    JsonNode imported = json("--json", "queue", "import", "--ordered", file.toString());
-    assertEquals(n, imported.get("queued").asInt());
-    assertEquals(1, count("queued"), "only the first is ready");
-    assertEquals(n - 1, count("blocked"));
-    // Cancelling the last of the first request fails everything after it, through both boundaries.
-    json("--json", "queue", "cancel", "=app-misc/chain999-1.0");
-    assertEquals(1, count("cancelled"));
-    assertEquals(n - 1_000, count("failed"), "chain1000 to the end waited, each on the one before");
-    assertEquals(998, count("blocked"));
-    assertEquals(1, count("queued"));
-    JsonNode last = json("--json", "queue", "show", String.valueOf(n)); // ended: named by id
-    assertEquals("=app-misc/chain" + (n - 1) + "-1.0", last.get("record").get("atom").asText());
-    assertEquals("failed", last.get("record").get("state").asText());
-  }
-
-  @Test
   void queueCommandsSpeakTextAndJson() throws Exception {
     JsonNode added = json("--json", "queue", "add", "=app-misc/a-1", "=app-misc/b-1", "=app-misc/c-1");
     assertEquals(3, added.get("results").size());
