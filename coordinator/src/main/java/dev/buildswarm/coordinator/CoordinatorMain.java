@@ -2,8 +2,8 @@ package dev.buildswarm.coordinator;
 
 import dev.buildswarm.singleinstance.AlreadyRunningException;
 import dev.buildswarm.singleinstance.DefaultPidfile;
+import dev.buildswarm.singleinstance.Durations;
 import dev.buildswarm.singleinstance.PidfileGuard;
-import io.micronaut.core.convert.ConversionService;
 import io.micronaut.runtime.Micronaut;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -49,7 +48,7 @@ public final class CoordinatorMain implements Callable<Integer> {
   @Option(
       names = "--takeover-grace",
       defaultValue = "45s",
-      converter = DurationConverter.class,
+      converter = Durations.class,
       description = "With --takeover, how long the old coordinator may take to stop before SIGKILL (default ${DEFAULT-VALUE}).")
   Duration takeoverGrace;
 
@@ -71,7 +70,7 @@ public final class CoordinatorMain implements Callable<Integer> {
     Path file =
         pidfile != null
             ? pidfile
-            : DefaultPidfile.forInstance("coordinator", swarmName(micronautArgs, System.getenv()));
+            : DefaultPidfile.forInstance("coordinator", DefaultPidfile.swarm(micronautArgs, System.getenv()));
     // Before Micronaut: nothing connects to Redis or binds a port until the guard is ours.
     PidfileGuard guard;
     try {
@@ -92,29 +91,6 @@ public final class CoordinatorMain implements Callable<Integer> {
         .banner(false)
         .start();
     return 0;
-  }
-
-  /**
-   * The swarm this coordinator will serve, for the default pidfile: {@code --buildswarm.swarm=}
-   * among Micronaut's arguments, else the {@code buildswarm.swarm} system property, else {@code
-   * BUILDSWARM_SWARM}, else {@code local} (as in {@code application.yml}). A swarm set anywhere
-   * else (a config file) needs an explicit {@code --pidfile}.
-   */
-  static String swarmName(List<String> args, Map<String, String> environment) {
-    String fromArgs = null;
-    for (String arg : args) {
-      if (arg.startsWith("--buildswarm.swarm=")) {
-        fromArgs = arg.substring("--buildswarm.swarm=".length());
-      }
-    }
-    if (fromArgs != null) {
-      return fromArgs;
-    }
-    String property = System.getProperty("buildswarm.swarm");
-    if (property != null) {
-      return property;
-    }
-    return environment.getOrDefault("BUILDSWARM_SWARM", "local");
   }
 
   /**
@@ -143,17 +119,6 @@ public final class CoordinatorMain implements Callable<Integer> {
     @Override
     public String[] getVersion() {
       return new String[] {"buildswarm-coordinator " + version()};
-    }
-  }
-
-  /** Durations as the coordinator's settings write them ({@code 45s}, {@code 2m}), read by Micronaut's converter. */
-  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-    @Override
-    public Duration convert(String value) {
-      return ConversionService.SHARED
-          .convert(value.trim(), Duration.class)
-          .orElseThrow(
-              () -> new CommandLine.TypeConversionException("'" + value + "' is not a duration; use e.g. 45s, 2m"));
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.buildswarm.coordinator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.buildswarm.singleinstance.DefaultPidfile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -33,9 +34,9 @@ class CoordinatorMainTest {
 
   @Test
   void theDefaultPidfileIsNamedForTheSwarm() {
-    assertEquals("local", CoordinatorMain.swarmName(List.of(), Map.of()));
-    assertEquals("prod", CoordinatorMain.swarmName(List.of(), Map.of("BUILDSWARM_SWARM", "prod")));
+    assertEquals("local", DefaultPidfile.swarm(List.of(), Map.of()));
+    assertEquals("prod", DefaultPidfile.swarm(List.of(), Map.of("BUILDSWARM_SWARM", "prod")));
     assertEquals(
-        "canary", CoordinatorMain.swarmName(List.of("--buildswarm.swarm=canary"), Map.of("BUILDSWARM_SWARM", "prod")));
+        "canary", DefaultPidfile.swarm(List.of("--buildswarm.swarm=canary"), Map.of("BUILDSWARM_SWARM", "prod")));
   }
 }

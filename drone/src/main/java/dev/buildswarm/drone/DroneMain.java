@@ -9,6 +9,7 @@ import dev.buildswarm.drone.worker.DroneAgent;
 import dev.buildswarm.tls.ClientTls;
 import dev.buildswarm.singleinstance.AlreadyRunningException;
 import dev.buildswarm.singleinstance.DefaultPidfile;
+import dev.buildswarm.singleinstance.Durations;
 import dev.buildswarm.singleinstance.PidfileGuard;
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,21 +120,21 @@ public final class DroneMain implements Callable<Integer> {
   @Option(
       names = "--build-timeout",
       defaultValue = "24h",
-      converter = DurationConverter.class,
+      converter = Durations.class,
       description = "Longest a build may run, e.g. 90m, 24h (default ${DEFAULT-VALUE}).")
   Duration buildTimeout;
 
   @Option(
       names = "--kill-grace",
       defaultValue = "30s",
-      converter = DurationConverter.class,
+      converter = Durations.class,
       description = "Time between SIGTERM and SIGKILL when a build is stopped (default ${DEFAULT-VALUE}).")
   Duration killGrace;
 
   @Option(
       names = "--silence-timeout",
       defaultValue = "2h",
-      converter = DurationConverter.class,
+      converter = Durations.class,
       description = "End a build that prints nothing for this long; 0 = never (default ${DEFAULT-VALUE}).")
   Duration silenceTimeout;
 
@@ -176,7 +177,7 @@ public final class DroneMain implements Callable<Integer> {
 
   @Option(
       names = "--takeover-grace",
-      converter = DurationConverter.class,
+      converter = Durations.class,
       description =
           "With --takeover, how long the old drone may take to give its builds back before SIGKILL"
               + " (default: --kill-grace + 15s, 45s with the default --kill-grace).")
@@ -412,29 +413,6 @@ public final class DroneMain implements Callable<Integer> {
     @Override
     public String[] getVersion() {
       return new String[] {"buildswarm-drone " + version()};
-    }
-  }
-
-  /** Reads {@code 90s}, {@code 30m}, {@code 2h}, {@code 1d} or a number of seconds. */
-  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-    @Override
-    public Duration convert(String value) {
-      String v = value.trim().toLowerCase();
-      try {
-        if (v.endsWith("ms")) {
-          return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-        }
-        long n = Long.parseLong(v.replaceAll("[smhd]$", ""));
-        return switch (v.charAt(v.length() - 1)) {
-          case 'm' -> Duration.ofMinutes(n);
-          case 'h' -> Duration.ofHours(n);
-          case 'd' -> Duration.ofDays(n);
-          default -> Duration.ofSeconds(n);
-        };
-      } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-        throw new CommandLine.TypeConversionException(
-            "'" + value + "' is not a duration; use e.g. 90s, 30m, 2h, 1d");
-      }
     }
   }
 }

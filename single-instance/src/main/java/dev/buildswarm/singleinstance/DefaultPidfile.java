@@ -2,6 +2,7 @@ package dev.buildswarm.singleinstance;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,6 +21,27 @@ public final class DefaultPidfile {
   /** {@code <runtime dir>/buildswarm-<daemon>-<instance>.pid} for this process's environment. */
   public static Path forInstance(String daemon, String instance) {
     return forInstance(daemon, instance, System.getenv());
+  }
+
+  /**
+   * The swarm a coordinator or dashboard serves, which names its default pidfile: {@code
+   * --buildswarm.swarm=} among its Micronaut arguments, else the {@code buildswarm.swarm} system
+   * property, else {@code BUILDSWARM_SWARM}, else {@code local} (as in their {@code
+   * application.yml}). A swarm set anywhere else (a config file) needs an explicit {@code
+   * --pidfile}.
+   */
+  public static String swarm(List<String> micronautArgs, Map<String, String> environment) {
+    String fromArgs = null;
+    for (String arg : micronautArgs) {
+      if (arg.startsWith("--buildswarm.swarm=")) {
+        fromArgs = arg.substring("--buildswarm.swarm=".length());
+      }
+    }
+    if (fromArgs != null) {
+      return fromArgs;
+    }
+    String property = System.getProperty("buildswarm.swarm");
+    return property != null ? property : environment.getOrDefault("BUILDSWARM_SWARM", "local");
   }
 
   static Path forInstance(String daemon, String instance, Map<String, String> environment) {
