@@ -2,7 +2,10 @@ package dev.buildswarm.coordinator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.buildswarm.atom.Atom;
+import dev.buildswarm.coordinator.domain.DependencyOrder;
 import dev.buildswarm.coordinator.domain.PackageList;
+import dev.buildswarm.coordinator.domain.QueuedAtom;
 import dev.buildswarm.coordinator.queue.SwarmService;
 import dev.buildswarm.proto.v1.EnqueueReply;
 import dev.buildswarm.proto.v1.EnqueueRequest;
@@ -126,7 +129,35 @@ final class QueueImport implements Callable<Integer> {
           + " (split it into several imports); nothing queued");
       return SwarmCli.EXIT_BAD_INPUT;
     }
-    return send(items, out, err);
+    List<Item> inOrder;
+    try {
+      inOrder = dependenciesFirst(items);
+    } catch (IllegalArgumentException e) {
+      err.println("swarm: " + file + ": " + e.getMessage() + "; nothing queued");
+      return SwarmCli.EXIT_BAD_INPUT;
+    }
+    return send(inOrder, out, err);
+  }
+
+  /**
+   * The whole import in the order the queue takes a request (dependencies first, an atom named
+   * twice merged, cycles and self-dependencies refused), before anything is sent. The coordinator
+   * orders and checks each request on its own; an import of more than one request would otherwise
+   * name in one request a package that only a later one queues (refused after the earlier ones
+   * were queued), or be cut in two by a cycle across a boundary.
+   *
+   * @throws IllegalArgumentException naming the cycle or the atom
+   */
+  static List<Item> dependenciesFirst(List<Item> items) {
+    List<QueuedAtom> request = new ArrayList<>(items.size());
+    for (Item item : items) {
+      request.add(new QueuedAtom(Atom.parse(item.atom()), item.after().stream().map(Atom::parse).toList(), item.priority()));
+    }
+    List<Item> ordered = new ArrayList<>(items.size());
+    for (QueuedAtom queued : DependencyOrder.order(request)) {
+      ordered.add(new Item(queued.atom().toString(), queued.after().stream().map(Atom::toString).toList(), queued.priority()));
+    }
+    return ordered;
   }
 
   /**

@@ -103,6 +103,43 @@ class CliIT {
   }
 
   @Test
+  void anImportOfSeveralRequestsIsOrderedAndCheckedWholeBeforeAnythingIsSent() throws Exception {
+    // More atoms than one request holds (SwarmService.MAX_ATOMS_PER_ENQUEUE): the first entry
+    // waits for the last, which only the second request carries.
+    int n = SwarmService.MAX_ATOMS_PER_ENQUEUE + 2;
+    Path forward = work.resolve("forward.json");
+    Files.writeString(forward, importJson("fwd", n, false));
+    JsonNode imported = json("--json", "queue", "import", forward.toString());
+    assertEquals(n, imported.get("queued").asInt());
+    assertEquals(n - 1, count("queued"));
+    assertEquals(1, count("blocked"), "the first entry waits for the last");
+
+    // A cycle across the two requests: refused whole, nothing of it queued.
+    Path cycle = work.resolve("cycle.json");
+    Files.writeString(cycle, importJson("cyc", n, true));
+    String refused = cli("queue", "import", cycle.toString());
+    assertTrue(refused.startsWith("2\n"), refused);
+    assertTrue(refused.contains("dependency cycle") && refused.contains("nothing queued"), refused);
+    assertEquals(n - 1, count("queued"), "only the first import's packages");
+    assertEquals(1, count("blocked"));
+  }
+
+  /** n entries =app-misc/PREFIX{i}-1.0; the first waits for the last, and with {@code cycle} the last for the first. */
+  private static String importJson(String prefix, int n, boolean cycle) {
+    StringBuilder json = new StringBuilder("[");
+    for (int i = 0; i < n; i++) {
+      json.append(i == 0 ? "" : ",").append("{\"atom\":\"=app-misc/").append(prefix).append(i).append("-1.0\"");
+      if (i == 0) {
+        json.append(",\"after\":[\"=app-misc/").append(prefix).append(n - 1).append("-1.0\"]");
+      } else if (i == n - 1 && cycle) {
+        json.append(",\"after\":[\"=app-misc/").append(prefix).append("0-1.0\"]");
+      }
+      json.append("}");
+    }
+    return json.append("]").toString();
+  }
+
+  @Test
   void queueCommandsSpeakTextAndJson() throws Exception {
     JsonNode added = json("--json", "queue", "add", "=app-misc/a-1", "=app-misc/b-1", "=app-misc/c-1");
     assertEquals(3, added.get("results").size());
