@@ -97,7 +97,8 @@ bench_dashboard() {
   dashboard_port=$(bench_port)
   BUILDSWARM_REDIS_URL="redis://127.0.0.1:$redis_port" BUILDSWARM_SWARM=bench \
     BUILDSWARM_DASHBOARD_PORT="$dashboard_port" BUILDSWARM_COORDINATOR="127.0.0.1:$grpc_port" \
-    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED "$@" -jar "$dashboard_jar" >"$bench_dir/dashboard.log" 2>&1 &
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED "$@" -jar "$dashboard_jar" \
+    --pidfile "$bench_dir/dashboard.pid" >"$bench_dir/dashboard.log" 2>&1 &
   bench_pids+=("$!")
   dashboard_pid=$!
   for _ in $(seq 1 600); do bs_http_ok "$dashboard_port" /health && return; sleep 0.1; done

@@ -24,6 +24,7 @@ import picocli.CommandLine.Unmatched;
 @Command(
     name = "buildswarm-dashboard",
     mixinStandardHelpOptions = true,
+    versionProvider = DashboardMain.Version.class,
     description = "Runs the buildswarm dashboard. Settings come from the environment (BUILDSWARM_*).")
 public final class DashboardMain implements Callable<Integer> {
   /**
@@ -90,5 +91,17 @@ public final class DashboardMain implements Callable<Integer> {
         .banner(false)
         .start();
     return 0;
+  }
+
+  /**
+   * For {@code --version}: the release's {@code VERSION}, which its {@code bin/} launchers pass as
+   * the system property {@code buildswarm.version}, else {@code dev}.
+   */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String stamped = System.getProperty("buildswarm.version", "").strip();
+      return new String[] {"buildswarm-dashboard " + (stamped.isEmpty() ? "dev" : stamped)};
+    }
   }
 }

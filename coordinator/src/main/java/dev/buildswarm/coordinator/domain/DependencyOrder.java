@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Orders a request so every atom comes after the atoms of the same request it depends on, and
@@ -25,26 +27,26 @@ public final class DependencyOrder {
    */
   public static List<QueuedAtom> order(List<QueuedAtom> request) {
     Map<String, QueuedAtom> byAtom = new LinkedHashMap<>();
+    // The same atom more than once: one package, waiting for everything any entry asked (a set,
+    // so an atom named in thousands of entries merges in linear time), limited once merged.
+    Map<String, Set<Atom>> merged = new HashMap<>();
     for (QueuedAtom item : request) {
-      if (item.after().size() > MAX_DEPENDENCIES) {
-        throw new IllegalArgumentException(
-            item.atom() + " has " + item.after().size() + " dependencies; the limit is " + MAX_DEPENDENCIES);
-      }
       for (Atom dep : item.after()) {
         if (dep.toString().equals(item.atom().toString())) {
           throw new IllegalArgumentException(item.atom() + " depends on itself");
         }
       }
-      // The same atom twice in one request: one package, waiting for everything either asked.
-      byAtom.merge(
-          item.atom().toString(),
-          item,
-          (first, second) -> {
-            List<Atom> after = new ArrayList<>(first.after());
-            second.after().stream().filter(a -> !after.contains(a)).forEach(after::add);
-            return new QueuedAtom(first.atom(), after, first.priority() != null ? first.priority() : second.priority());
-          });
+      String key = item.atom().toString();
+      Set<Atom> after = merged.computeIfAbsent(key, k -> new LinkedHashSet<>());
+      after.addAll(item.after());
+      if (after.size() > MAX_DEPENDENCIES) {
+        throw new IllegalArgumentException(
+            item.atom() + " has " + after.size() + " dependencies; the limit is " + MAX_DEPENDENCIES);
+      }
+      QueuedAtom first = byAtom.get(key);
+      byAtom.put(key, first == null ? item : new QueuedAtom(first.atom(), List.of(), first.priority() != null ? first.priority() : item.priority()));
     }
+    byAtom.replaceAll((key, item) -> new QueuedAtom(item.atom(), List.copyOf(merged.get(key)), item.priority()));
     List<QueuedAtom> ordered = new ArrayList<>(byAtom.size());
     Map<String, Integer> mark = new HashMap<>(); // 1 = on the current path, 2 = placed
     for (QueuedAtom item : byAtom.values()) {

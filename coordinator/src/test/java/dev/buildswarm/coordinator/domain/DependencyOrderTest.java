@@ -59,6 +59,31 @@ class DependencyOrderTest {
   }
 
   @Test
+  void anAtomNamedTwiceIsOnePackageWaitingForWhatEitherAsked() {
+    List<QueuedAtom> ordered =
+        DependencyOrder.order(
+            List.of(
+                item("=app-misc/b-1", "=app-misc/x-1"),
+                item("=app-misc/a-1"),
+                item("=app-misc/b-1", "=app-misc/a-1", "=app-misc/x-1")));
+    assertEquals(2, ordered.size());
+    assertEquals("=app-misc/a-1", ordered.get(0).atom().toString());
+    assertEquals(
+        List.of("=app-misc/x-1", "=app-misc/a-1"), ordered.get(1).after().stream().map(Atom::toString).toList());
+  }
+
+  @Test
+  void theDependencyLimitHoldsForAnAtomMergedFromManyEntries() {
+    // An edge list: one atom in 1,001 entries, each with one more dependency.
+    List<QueuedAtom> edges = new ArrayList<>();
+    for (int i = 0; i <= DependencyOrder.MAX_DEPENDENCIES; i++) {
+      edges.add(item("=app-misc/hub-1", "=app-misc/leaf" + i + "-1"));
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DependencyOrder.order(edges));
+    assertTrue(e.getMessage().contains("=app-misc/hub-1 has 1001 dependencies; the limit is 1000"), e.getMessage());
+  }
+
+  @Test
   void aPackageCannotWaitForItself() {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> DependencyOrder.order(List.of(item("=app-misc/a-1", "=app-misc/a-1"))));
