@@ -1,6 +1,5 @@
 package dev.buildswarm.coordinator;
 
-import dev.buildswarm.singleinstance.AlreadyRunningException;
 import dev.buildswarm.singleinstance.DefaultPidfile;
 import dev.buildswarm.singleinstance.Durations;
 import dev.buildswarm.singleinstance.PidfileGuard;
@@ -74,13 +73,10 @@ public final class CoordinatorMain implements Callable<Integer> {
     // Before Micronaut: nothing connects to Redis or binds a port until the guard is ours.
     PidfileGuard guard;
     try {
-      guard = takeover ? PidfileGuard.takeOver(file, takeoverGrace) : PidfileGuard.acquire(file);
-    } catch (AlreadyRunningException e) {
-      System.err.println("buildswarm-coordinator NOT STARTED: " + e.getMessage());
-      return PidfileGuard.EXIT_ALREADY_RUNNING;
-    } catch (IOException e) {
-      System.err.println("buildswarm-coordinator NOT STARTED: cannot use the pidfile " + file + ": " + e);
-      return 1;
+      guard = PidfileGuard.forDaemon("buildswarm-coordinator", file, takeover, takeoverGrace);
+    } catch (PidfileGuard.NotStarted e) {
+      System.err.println(e.getMessage());
+      return e.exitCode();
     }
     // Micronaut's own shutdown hook closes the servers; this one may run at the same time, so it
     // only empties the pidfile and leaves the lock to the kernel, which drops it when the process

@@ -1,11 +1,9 @@
 package dev.buildswarm.dashboard;
 
-import dev.buildswarm.singleinstance.AlreadyRunningException;
 import dev.buildswarm.singleinstance.DefaultPidfile;
 import dev.buildswarm.singleinstance.Durations;
 import dev.buildswarm.singleinstance.PidfileGuard;
 import io.micronaut.runtime.Micronaut;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,13 +72,10 @@ public final class DashboardMain implements Callable<Integer> {
     // Before Micronaut: nothing reads Redis or binds the port until the guard is ours.
     PidfileGuard guard;
     try {
-      guard = takeover ? PidfileGuard.takeOver(file, takeoverGrace) : PidfileGuard.acquire(file);
-    } catch (AlreadyRunningException e) {
-      System.err.println("buildswarm-dashboard NOT STARTED: " + e.getMessage());
-      return PidfileGuard.EXIT_ALREADY_RUNNING;
-    } catch (IOException e) {
-      System.err.println("buildswarm-dashboard NOT STARTED: cannot use the pidfile " + file + ": " + e);
-      return 1;
+      guard = PidfileGuard.forDaemon("buildswarm-dashboard", file, takeover, takeoverGrace);
+    } catch (PidfileGuard.NotStarted e) {
+      System.err.println(e.getMessage());
+      return e.exitCode();
     }
     // As the coordinator: the hook only empties the pidfile; the kernel drops the lock once the
     // process (and its listening port) is gone, so a successor never binds beside it.

@@ -7,7 +7,6 @@ import dev.buildswarm.drone.runner.BuildTemplate;
 import dev.buildswarm.drone.runner.LeftoverBuilds;
 import dev.buildswarm.drone.worker.DroneAgent;
 import dev.buildswarm.tls.ClientTls;
-import dev.buildswarm.singleinstance.AlreadyRunningException;
 import dev.buildswarm.singleinstance.DefaultPidfile;
 import dev.buildswarm.singleinstance.Durations;
 import dev.buildswarm.singleinstance.PidfileGuard;
@@ -277,15 +276,12 @@ public final class DroneMain implements Callable<Integer> {
     Path file = pidfile != null ? pidfile : DefaultPidfile.forInstance("drone", config.name());
     try {
       guard =
-          takeover
-              ? PidfileGuard.takeOver(file, takeoverGrace != null ? takeoverGrace : killGrace.plusSeconds(15))
-              : PidfileGuard.acquire(file);
-    } catch (AlreadyRunningException e) {
-      System.err.println("buildswarm-drone " + config.name() + " NOT STARTED: " + e.getMessage());
-      return PidfileGuard.EXIT_ALREADY_RUNNING;
-    } catch (IOException e) {
-      System.err.println("buildswarm-drone " + config.name() + " NOT STARTED: cannot use the pidfile " + file + ": " + e);
-      return 1;
+          PidfileGuard.forDaemon(
+              "buildswarm-drone " + config.name(), file, takeover,
+              takeoverGrace != null ? takeoverGrace : killGrace.plusSeconds(15));
+    } catch (PidfileGuard.NotStarted e) {
+      System.err.println(e.getMessage());
+      return e.exitCode();
     }
     LOG.info("drone {} holds the pidfile {} (pid {})", config.name(), guard.pidfile(), guard.pid());
     // Builds a drone of this name left running when it died are ended before new ones start.

@@ -123,6 +123,39 @@ public final class PidfileGuard implements AutoCloseable {
   }
 
   /**
+   * A daemon's first step: the guard, taken over from a running holder when {@code takeover} is
+   * set (waiting up to {@code grace}), else refused while another holds it.
+   *
+   * @param program how a refusal names the daemon ({@code buildswarm-drone builder-07})
+   * @throws NotStarted saying, as it should be printed, why {@code program} did not start
+   */
+  public static PidfileGuard forDaemon(String program, Path pidfile, boolean takeover, Duration grace)
+      throws NotStarted, InterruptedException {
+    try {
+      return takeover ? takeOver(pidfile, grace) : acquire(pidfile);
+    } catch (AlreadyRunningException e) {
+      throw new NotStarted(program + " NOT STARTED: " + e.getMessage(), EXIT_ALREADY_RUNNING);
+    } catch (IOException e) {
+      throw new NotStarted(program + " NOT STARTED: cannot use the pidfile " + pidfile + ": " + e, 1);
+    }
+  }
+
+  /** Why a daemon did not start (its message is what to print) and the exit code it ends with. */
+  public static final class NotStarted extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final int exitCode;
+
+    NotStarted(String message, int exitCode) {
+      super(message);
+      this.exitCode = exitCode;
+    }
+
+    public int exitCode() {
+      return exitCode;
+    }
+  }
+
+  /**
    * Takes the guard, ending a live holder first: SIGTERM, up to {@code grace} for it to exit,
    * then SIGKILL. Returns once this process holds the guard.
    *
