@@ -40,33 +40,29 @@ async function round(count) {
     await add(queue, count);
   }
   let done = 0;
-  let start;
-  let cpuStart;
-  let redisCpuStart = await redisCpuSeconds();
   let allDone;
   const finished = new Promise((resolve) => (allDone = resolve));
-  const w = new Worker(name, async () => {}, { connection, concurrency: workers, autorun: false });
-  w.on("completed", () => {
+  const worker = new Worker(name, async () => {}, { connection, concurrency: workers, autorun: false });
+  worker.on("completed", () => {
     done++;
     if (done === count) {
       allDone();
     }
   });
   if (fromQueued) {
-    w.run();
-    await w.waitUntilReady();
+    worker.run();
+    await worker.waitUntilReady();
     await new Promise((resolve) => setTimeout(resolve, 200)); // the worker waiting on the empty queue
-    redisCpuStart = await redisCpuSeconds();
-    start = process.hrtime.bigint();
-    cpuStart = process.cpuUsage();
+  }
+  const redisCpuStart = await redisCpuSeconds();
+  const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
+  if (fromQueued) {
     await add(queue, count);
   } else {
-    start = process.hrtime.bigint();
-    cpuStart = process.cpuUsage();
-    w.run();
+    worker.run();
   }
   await finished;
-  const worker = w;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const cpu = process.cpuUsage(cpuStart);
   const cpuMicros = cpu.user + cpu.system;

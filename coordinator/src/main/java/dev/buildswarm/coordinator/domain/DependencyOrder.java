@@ -26,33 +26,49 @@ public final class DependencyOrder {
    * @throws IllegalArgumentException naming the cycle, a self-dependency, or too many dependencies
    */
   public static List<QueuedAtom> order(List<QueuedAtom> request) {
-    Map<String, QueuedAtom> byAtom = new LinkedHashMap<>();
-    // The same atom more than once: one package, waiting for everything any entry asked (a set,
-    // so an atom named in thousands of entries merges in linear time), limited once merged.
-    Map<String, Set<Atom>> merged = new HashMap<>();
+    // The same atom more than once: one package, waiting for everything any entry asked, at the
+    // first priority given. Merged through a set (linear however many entries name it) and held to
+    // the limit once merged.
+    Map<String, Merging> merging = new LinkedHashMap<>();
     for (QueuedAtom item : request) {
       for (Atom dep : item.after()) {
         if (dep.toString().equals(item.atom().toString())) {
           throw new IllegalArgumentException(item.atom() + " depends on itself");
         }
       }
-      String key = item.atom().toString();
-      Set<Atom> after = merged.computeIfAbsent(key, k -> new LinkedHashSet<>());
-      after.addAll(item.after());
-      if (after.size() > MAX_DEPENDENCIES) {
+      Merging one = merging.computeIfAbsent(item.atom().toString(), k -> new Merging(item.atom()));
+      one.add(item);
+      if (one.after.size() > MAX_DEPENDENCIES) {
         throw new IllegalArgumentException(
-            item.atom() + " has " + after.size() + " dependencies; the limit is " + MAX_DEPENDENCIES);
+            item.atom() + " has " + one.after.size() + " dependencies; the limit is " + MAX_DEPENDENCIES);
       }
-      QueuedAtom first = byAtom.get(key);
-      byAtom.put(key, first == null ? item : new QueuedAtom(first.atom(), List.of(), first.priority() != null ? first.priority() : item.priority()));
     }
-    byAtom.replaceAll((key, item) -> new QueuedAtom(item.atom(), List.copyOf(merged.get(key)), item.priority()));
+    Map<String, QueuedAtom> byAtom = new LinkedHashMap<>();
+    merging.forEach((key, one) -> byAtom.put(key, new QueuedAtom(one.atom, List.copyOf(one.after), one.priority)));
     List<QueuedAtom> ordered = new ArrayList<>(byAtom.size());
     Map<String, Integer> mark = new HashMap<>(); // 1 = on the current path, 2 = placed
     for (QueuedAtom item : byAtom.values()) {
       visit(item, byAtom, mark, ordered);
     }
     return ordered;
+  }
+
+  /** One atom's entries gathered so far; confined to one {@link #order} call. */
+  private static final class Merging {
+    private final Atom atom;
+    private final Set<Atom> after = new LinkedHashSet<>();
+    private Integer priority;
+
+    Merging(Atom atom) {
+      this.atom = atom;
+    }
+
+    void add(QueuedAtom entry) {
+      after.addAll(entry.after());
+      if (priority == null) {
+        priority = entry.priority();
+      }
+    }
   }
 
   /**
