@@ -331,6 +331,9 @@ class DroneAgentIT {
     // drone cannot know of it (a window of a few milliseconds no design closes).
     String builderPid = runLines().get(0).split(" ")[2];
     await("the drone recorded the build", () -> readOrEmpty(work.resolve("doomed.pid.builds")).startsWith(builderPid + " "));
+    // A build counts as lost only once the coordinator knows it started: the drone reports that
+    // just after the spawn, so a kill before the report lands is a lost claim, not a lost build.
+    await("the coordinator knows it builds", () -> "building".equals(service.packageRecord("1").get("state")));
 
     doomed.destroyForcibly(); // SIGKILL: no goodbye, no verdict
     assertTrue(doomed.waitFor(10, TimeUnit.SECONDS));
