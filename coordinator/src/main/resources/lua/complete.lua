@@ -34,6 +34,7 @@ local function complete_one(id, drone, token, now, duration, next_drone, ttl, ar
     remark(drone)
     d.streak = false
   end
+  started_before_verdict(id, lease[L_STATE], drone, token, now, duration)
   record_duration(lease[L_KEY], duration)
   to_terminal(id, lease[L_STATE], 'done', now, nil, atom, lease[L_EXPECTED] or '0',
     'duration_ms', duration, 'verdict', verdict)

@@ -228,6 +228,12 @@ local function check_lease(id, drone, token, now, report)
   if rec[6] == verdict then
     return 'duplicate', rec, verdict
   end
+  -- A start report applied after its own build's verdict (the coordinator sends the two without
+  -- waiting for one another): the lease ended as its holder said; the start changes nothing.
+  if report == 'started' and rec[6]
+      and (rec[6] == 'complete:' .. drone .. ':' .. token or rec[6] == 'fail:' .. drone .. ':' .. token) then
+    return 'duplicate', rec, verdict
+  end
   local reason = nil
   if not state then
     reason = 'no such package'
@@ -243,6 +249,16 @@ local function check_lease(id, drone, token, now, report)
       'reason', reason)
   end
   return reason, rec, verdict
+end
+
+-- A success applied before its build's start report (see check_lease; the coordinator holds a
+-- failure back until the start is stored, as a build that could not start sends none): the build
+-- ran, so it is recorded as started, its duration before now, with the event the start would make.
+local function started_before_verdict(id, state, drone, token, now, duration)
+  if state == 'claimed' then
+    redis.call('HSET', pkg_key(id), 'started_ms', math.max(0, tonumber(now) - tonumber(duration)))
+    event(now, 'type', 'building', 'id', id, 'drone', drone, 'token', token)
+  end
 end
 
 -- Takes a package out of the one index its state keeps it in.

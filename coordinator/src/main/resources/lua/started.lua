@@ -12,7 +12,9 @@ local n = tonumber(ARGV[2])
 
 local function started_one(id, drone, token, now, ttl)
   local refused, lease = check_lease(id, drone, token, now, 'started')
-  if refused then
+  if refused == 'duplicate' then
+    return 1, ''
+  elseif refused then
     return -1, refused
   end
   local until_ms = lease_until(now, ttl)

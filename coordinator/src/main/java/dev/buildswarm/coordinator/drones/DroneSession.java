@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -49,6 +50,8 @@ public final class DroneSession {
   private final Clock clock;
   private final String sessionId = UUID.randomUUID().toString();
   private final Map<String, Leased> running = new ConcurrentHashMap<>();
+  /** Start reports sent to the queue and not yet answered, by package id. */
+  private final Map<String, CompletableFuture<Report>> startsInFlight = new ConcurrentHashMap<>();
   private final LogRate logRate;
   private volatile boolean closed;
   /** The drone said it is shutting down: claim nothing more for it. */
@@ -141,11 +144,26 @@ public final class DroneSession {
     bucket.now(() -> writeBucket(false, null, null));
   }
 
+  /**
+   * The drone started a build. Not waited for: the build's verdict may follow at once, and holding
+   * it back behind this write would cost every build a round trip to Redis. The scripts take the
+   * two in either order (a verdict applied first records the start; the start then changes nothing).
+   */
   public void buildStarted(String packageId, long token) {
-    Report report = service.started(drone.name(), packageId, token);
-    if (report instanceof Report.Refused refused) {
-      refuse(packageId, token, refused.reason());
-    }
+    CompletableFuture<Report> start = service.started(drone.name(), packageId, token);
+    startsInFlight.put(packageId, start);
+    start.whenComplete((report, error) -> {
+      startsInFlight.remove(packageId, start);
+      if (error != null) {
+        // Redis unreachable, say: as for any report that could not be stored, the session ends and
+        // the drone reconnects; its lease holds meanwhile.
+        LOG.error("drone {}: could not record the start of package {}", drone.name(), packageId, error);
+        link.close("coordinator error: " + error);
+        close();
+      } else if (report instanceof Report.Refused refused) {
+        refuse(packageId, token, refused.reason());
+      }
+    });
   }
 
   /**
@@ -199,6 +217,15 @@ public final class DroneSession {
     Leased leased = running.get(result.packageId());
     boolean heldSlot = leased != null && leased.token() == result.token();
     boolean claimNext = heldSlot && opened && !closed && !stopping;
+    if (!result.success() || result.abandoned()) {
+      // Only a success may be applied before its start report (complete.lua then records the
+      // start). A failure or a package given back waits for it: a build that could not start sends
+      // none and must not be shown started, and one given back must not be started after it.
+      CompletableFuture<Report> start = startsInFlight.get(result.packageId());
+      if (start != null) {
+        start.exceptionally(error -> null).join();
+      }
+    }
     Verdict verdict;
     if (result.abandoned()) {
       verdict = Verdict.of(service.release(drone.name(), result.packageId(), result.token(), result.reason()));

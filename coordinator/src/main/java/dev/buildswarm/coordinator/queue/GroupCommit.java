@@ -50,16 +50,24 @@ public final class GroupCommit<R, T> {
    * @throws RuntimeException the step's own, when the batch could not be applied
    */
   public T submit(R request) {
-    Pending<R, T> pending = new Pending<>(request, new CompletableFuture<>());
-    waiting.add(pending);
     try {
-      return pending.result().join();
+      return submitAsync(request).join();
     } catch (CompletionException e) {
       if (e.getCause() instanceof RuntimeException cause) {
         throw cause;
       }
       throw e;
     }
+  }
+
+  /**
+   * Hands the request in with whatever else is waiting; the future completes with its result, or
+   * with the step's own exception when the batch could not be applied, on a writer thread.
+   */
+  public CompletableFuture<T> submitAsync(R request) {
+    Pending<R, T> pending = new Pending<>(request, new CompletableFuture<>());
+    waiting.add(pending);
+    return pending.result();
   }
 
   private void write() {

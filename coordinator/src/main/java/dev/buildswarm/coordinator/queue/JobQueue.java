@@ -14,6 +14,7 @@ import dev.buildswarm.coordinator.domain.SwarmEvent;
 import dev.buildswarm.coordinator.domain.Verdict;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 
 /**
@@ -34,7 +35,11 @@ public interface JobQueue {
   /** Compare-and-claim the best ready package for the drone, with a lease of {@code leaseTtl}. */
   Claim claim(String drone, long nowMs, Duration leaseTtl);
 
-  Report started(String drone, String packageId, long token, long nowMs, Duration leaseTtl);
+  /**
+   * The drone started the build: claimed becomes building. Answered later (grouped with other
+   * reports); the build's verdict may be applied before it, and then it changes nothing.
+   */
+  CompletableFuture<Report> started(String drone, String packageId, long token, long nowMs, Duration leaseTtl);
 
   Report renew(String drone, String packageId, long token, long nowMs, Duration leaseTtl);
 

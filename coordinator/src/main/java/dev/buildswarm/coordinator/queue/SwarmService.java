@@ -26,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -168,7 +169,7 @@ public final class SwarmService {
     return answer;
   }
 
-  public Report started(String drone, String packageId, long token) {
+  public CompletableFuture<Report> started(String drone, String packageId, long token) {
     return queue.started(drone, packageId, token, now(), settings.leaseTtl());
   }
 

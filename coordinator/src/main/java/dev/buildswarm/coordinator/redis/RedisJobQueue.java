@@ -23,6 +23,7 @@ import dev.buildswarm.redis.SwarmReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -127,8 +128,8 @@ public final class RedisJobQueue implements JobQueue {
   }
 
   @Override
-  public Report started(String drone, String packageId, long token, long nowMs, Duration leaseTtl) {
-    return starts.submit(new Start(drone, packageId, token, nowMs, leaseTtl)).get();
+  public CompletableFuture<Report> started(String drone, String packageId, long token, long nowMs, Duration leaseTtl) {
+    return starts.submitAsync(new Start(drone, packageId, token, nowMs, leaseTtl)).thenApply(Supplier::get);
   }
 
   /** One call of started.lua for the batch; its reply holds two values per report. */

@@ -309,4 +309,46 @@ class DroneSessionIT {
     assertEquals("offline", bucket.state());
     assertEquals(1, bucket.built(), "the build ended before the close is counted");
   }
+
+  /**
+   * A drone whose builds end at once sends each start and verdict back to back, and the session
+   * does not wait for the start to be stored before taking the verdict. Each package still shows
+   * claimed, building, then its end, once each: a success may be applied first (it records the
+   * start), a failure waits for its start (a build that never started sends none).
+   */
+  @Test
+  void startsAndVerdictsSentBackToBackShowEveryBuildStartedOnceBeforeItEnds() throws Exception {
+    int builds = 16;
+    List<String> atoms = new java.util.ArrayList<>();
+    for (int i = 0; i < builds; i++) {
+      atoms.add("=app-misc/p" + i + "-1");
+    }
+    service.enqueue(atoms, 0);
+    BlackHoleLink link = new BlackHoleLink();
+    DroneSession session = session("d1", builds, link, "c1");
+    await("every slot is filled", () -> link.assigned.size() == builds);
+    for (int i = 0; i < builds; i++) {
+      Claim.Claimed c = link.assigned.get(i);
+      session.buildStarted(c.packageId(), c.token());
+      boolean success = i % 2 == 0;
+      session.buildFinished(
+          new BuildReport(
+              c.packageId(), c.token(), success, 3, success ? "" : "exit 1", false,
+              dev.buildswarm.coordinator.domain.FailureClass.PERMANENT));
+    }
+    for (int i = 0; i < builds; i++) {
+      String id = link.assigned.get(i).packageId();
+      List<String> types =
+          service.showPackage(id).transitions().stream().map(e -> e.fields().get("type")).toList();
+      String end = i % 2 == 0 ? "done" : "failed";
+      assertEquals(List.of("queued", "claimed", "building", end), types, "package " + id);
+      assertEquals(end, service.packageRecord(id).get("state"));
+      assertTrue(service.packageRecord(id).containsKey("started_ms"), "package " + id);
+    }
+    assertTrue(link.cancelled.isEmpty(), "no start refused: " + link.cancelled);
+    Map<String, Long> counts = service.status().packagesByState();
+    assertEquals(List.of(0L, 0L, (long) builds / 2, (long) builds / 2),
+        List.of(counts.get("claimed"), counts.get("building"), counts.get("done"), counts.get("failed")), "" + counts);
+    session.close();
+  }
 }

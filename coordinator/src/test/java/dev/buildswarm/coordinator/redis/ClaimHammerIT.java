@@ -142,7 +142,7 @@ class ClaimHammerIT {
                     }
                   }
                   long now = System.currentTimeMillis();
-                  mine.started(drone, id, claimed.token(), now, TTL);
+                  mine.started(drone, id, claimed.token(), now, TTL).join();
                   Hold held = new Hold(drone, now);
                   holder.replace(id, mineHold, held);
                   int roll = random.nextInt(100);

@@ -91,7 +91,7 @@ class PackageLifecycleIT extends QueueFixture {
   void failThenSucceed() {
     String id = enqueue("=app-misc/a-1");
     Claim.Claimed first = claim("d1");
-    queue.started("d1", id, first.token(), now, TTL);
+    queue.started("d1", id, first.token(), now, TTL).join();
     Report failed = fail("d1", first, FailureClass.TRANSIENT, 0.0);
     assertEquals("delayed", assertInstanceOf(Report.Accepted.class, failed).outcome());
     assertConsistent(id);
@@ -110,7 +110,7 @@ class PackageLifecycleIT extends QueueFixture {
   void lostThenSucceed() {
     String id = enqueue("=app-misc/a-1");
     Claim.Claimed first = claim("d1");
-    queue.started("d1", id, first.token(), now, TTL);
+    queue.started("d1", id, first.token(), now, TTL).join();
     now += TTL.toMillis() + 1;
     assertEquals(1, queue.reapExpired(now, 100, 3));
     assertEquals("queued", state(id));
@@ -181,7 +181,7 @@ class PackageLifecycleIT extends QueueFixture {
   void cancelWhileBuildingThenTheDronesVerdictIsRefused() {
     String id = enqueue("=app-misc/a-1");
     Claim.Claimed c = claim("d1");
-    queue.started("d1", id, c.token(), now, TTL);
+    queue.started("d1", id, c.token(), now, TTL).join();
     Report.Cancelled cancelled = assertInstanceOf(Report.Cancelled.class, queue.cancel(id, now, "operator"));
     assertEquals("building", cancelled.previousState());
     assertEquals("d1", cancelled.drone());
@@ -312,7 +312,7 @@ class PackageLifecycleIT extends QueueFixture {
     Claim.Claimed last = null;
     for (int loss = 1; loss <= 3; loss++) {
       last = claim("d1");
-      queue.started("d1", id, last.token(), now, TTL);
+      queue.started("d1", id, last.token(), now, TTL).join();
       now += TTL.toMillis() + 1;
       queue.reapExpired(now, 100, 3);
     }
@@ -399,7 +399,7 @@ class PackageLifecycleIT extends QueueFixture {
       queue.complete("d1", id, claim("d1").token(), now, 1, "", TTL).report();
     }
     List<SwarmEvent> all = queue.events("", 10_000);
-    assertEquals(60, all.size(), "queued, claimed, done for each");
+    assertEquals(80, all.size(), "queued, claimed, building (recorded by the verdict), done for each");
     List<SwarmEvent> paged = new ArrayList<>();
     String cursor = "";
     List<SwarmEvent> page;
@@ -417,21 +417,22 @@ class PackageLifecycleIT extends QueueFixture {
     String a = enqueue("=app-misc/a-1");
     String b = enqueue("=app-misc/b-1");
     Claim.Claimed first = claim("d1");
+    queue.started("d1", first.packageId(), first.token(), now, TTL).join();
     Claim.Claimed next = assertInstanceOf(Claim.Claimed.class, queue.complete("d1", first.packageId(), first.token(), now, 5, "d1", TTL).next());
     List<SwarmEvent> all = queue.events("", 100);
     List<String> types = all.stream().map(e -> e.fields().get("type") + ":" + e.fields().get("id")).toList();
-    assertEquals(List.of("queued:" + a, "queued:" + b, "claimed:" + first.packageId(), "done:" + first.packageId(),
-        "claimed:" + next.packageId()), types);
-    Map<String, String> claimed = all.get(4).fields();
+    assertEquals(List.of("queued:" + a, "queued:" + b, "claimed:" + first.packageId(), "building:" + first.packageId(),
+        "done:" + first.packageId(), "claimed:" + next.packageId()), types);
+    Map<String, String> claimed = all.get(5).fields();
     assertEquals(Map.of("type", "claimed", "id", next.packageId(), "atom", next.atom(), "drone", "d1",
         "token", String.valueOf(next.token()), "attempt", String.valueOf(next.attempt()), "ts", String.valueOf(now)), claimed);
-    assertFalse(all.get(3).fields().containsKey("next_id"), "the done event holds only its own fields");
+    assertFalse(all.get(4).fields().containsKey("next_id"), "the done event holds only its own fields");
     // Written as one entry: the same cursor, and a page never ends between the two.
-    assertEquals(all.get(3).id(), all.get(4).id());
-    assertEquals(all.subList(3, 5), queue.events(all.get(2).id(), 1));
+    assertEquals(all.get(4).id(), all.get(5).id());
+    assertEquals(all.subList(4, 6), queue.events(all.get(3).id(), 1));
     assertEquals(List.of("queued", "claimed"), queue.recentEventsOf(next.packageId(), 100).stream()
         .map(e -> e.fields().get("type")).toList());
-    assertEquals(List.of("queued", "claimed", "done"), queue.recentEventsOf(first.packageId(), 100).stream()
+    assertEquals(List.of("queued", "claimed", "building", "done"), queue.recentEventsOf(first.packageId(), 100).stream()
         .map(e -> e.fields().get("type")).toList());
   }
 }

@@ -250,7 +250,7 @@ class QueueScriptsIT extends QueueFixture {
     String id = enqueue(0, "=app-misc/a-1").get(0).packageId();
     Claim.Claimed claimed = claim("d1", 2_000);
     assertEquals(1, claimed.attempt());
-    assertInstanceOf(Report.Accepted.class, queue.started("d1", id, claimed.token(), 2_100, TTL));
+    assertInstanceOf(Report.Accepted.class, queue.started("d1", id, claimed.token(), 2_100, TTL).join());
     assertEquals("building", record(id).get("state"));
     assertInstanceOf(Report.Accepted.class, queue.complete("d1", id, claimed.token(), 3_000, 900, "", TTL).report());
 
@@ -261,6 +261,44 @@ class QueueScriptsIT extends QueueFixture {
     assertEquals(Map.of("queued", 0L, "claimed", 0L, "building", 0L, "done", 1L), queue.countsByState());
     // Done is terminal: the same atom may be queued again as a new package (a rebuild).
     assertTrue(enqueue(0, "=app-misc/a-1").get(0).queued());
+  }
+
+  /**
+   * The coordinator sends a build's start report and its verdict without waiting for one another,
+   * so the verdict may land first: a success records the start itself (the time its duration
+   * gives, the building event), and the start that lands after it changes nothing and is not
+   * refused. A start from another lease is still refused.
+   */
+  @Test
+  void aStartReportThatLandsAfterItsBuildsVerdictChangesNothing() {
+    String a = enqueue(0, "=app-misc/a-1").get(0).packageId();
+    Claim.Claimed first = claim("d1", 2_000);
+    assertInstanceOf(Report.Accepted.class, queue.complete("d1", a, first.token(), 3_000, 900, "", TTL).report());
+    assertEquals("2100", record(a).get("started_ms"), "started its duration before the verdict");
+    Map<String, Long> counts = queue.countsByState();
+
+    assertInstanceOf(Report.Accepted.class, queue.started("d1", a, first.token(), 3_001, TTL).join());
+    assertEquals("done", record(a).get("state"));
+    assertEquals("2100", record(a).get("started_ms"));
+    assertFalse(inSortedSet(keys.leases(), a), "no lease taken again");
+    assertEquals(counts, queue.countsByState());
+    assertEquals(List.of("queued", "claimed", "building", "done"),
+        queue.recentEventsOf(a, 100).stream().map(e -> e.fields().get("type")).toList());
+
+    // A failure applied first (the session holds one back until its start is stored; a verdict of
+    // an earlier session resent after a reconnect may still pass it): the start is no refusal.
+    String b = enqueue(0, "=app-misc/b-1").get(0).packageId();
+    Claim.Claimed second = claim("d1", 4_000);
+    queue.fail("d1", b, second.token(), 4_100, 5, "net", FailureClass.TRANSIENT, RETRY, GroundingPolicy.OFF, 0.5, "", TTL);
+    assertEquals("delayed", record(b).get("state"));
+    assertInstanceOf(Report.Accepted.class, queue.started("d1", b, second.token(), 4_101, TTL).join());
+    assertEquals("delayed", record(b).get("state"));
+    assertEquals(List.of("queued", "claimed", "retry_scheduled"),
+        queue.recentEventsOf(b, 100).stream().map(e -> e.fields().get("type")).toList());
+
+    // Not its verdict's lease: refused, as before.
+    assertInstanceOf(Report.Refused.class, queue.started("d2", a, first.token(), 4_200, TTL).join());
+    assertInstanceOf(Report.Refused.class, queue.started("d1", a, first.token() + 100, 4_200, TTL).join());
   }
 
   @Test
@@ -346,7 +384,7 @@ class QueueScriptsIT extends QueueFixture {
     long now = 1_000;
     for (int loss = 1; loss <= 3; loss++) {
       Claim.Claimed claimed = claim("d" + loss, now);
-      queue.started("d" + loss, id, claimed.token(), now, TTL);
+      queue.started("d" + loss, id, claimed.token(), now, TTL).join();
       now += TTL.toMillis() + 1;
       assertEquals(1, queue.reapExpired(now, 100, 3));
     }
@@ -408,7 +446,7 @@ class QueueScriptsIT extends QueueFixture {
     buckets.order("d1", DroneOrder.GROUND, "disk", 2_000);
     assertEquals(Set.of("d1"), marked.readAll());
     Claim.Claimed a = claim("d2", 2_000);
-    queue.started("d2", a.packageId(), a.token(), 2_000, TTL);
+    queue.started("d2", a.packageId(), a.token(), 2_000, TTL).join();
     assertInstanceOf(Claim.Held.class, queue.complete("d2", a.packageId(), a.token(), 2_100, 5, "d1", TTL).next(),
         "d1 is grounded: nothing claimed for it with d2's verdict");
     buckets.order("d1", DroneOrder.UNGROUND, "", 2_200);
