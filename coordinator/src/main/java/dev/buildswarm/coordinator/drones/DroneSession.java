@@ -52,6 +52,8 @@ public final class DroneSession {
   private final Map<String, Leased> running = new ConcurrentHashMap<>();
   /** Start reports sent to the queue and not yet answered, by package id. */
   private final Map<String, CompletableFuture<Report>> startsInFlight = new ConcurrentHashMap<>();
+  /** The error a start report met, thrown on the transport's thread (see throwIfAStartFailed). */
+  private volatile RuntimeException startFailure;
   private final LogRate logRate;
   private volatile boolean closed;
   /** The drone said it is shutting down: claim nothing more for it. */
@@ -147,23 +149,46 @@ public final class DroneSession {
   /**
    * The drone started a build. Not waited for: the build's verdict may follow at once, and holding
    * it back behind this write would cost every build a round trip to Redis. The scripts take the
-   * two in either order (a verdict applied first records the start; the start then changes nothing).
+   * two in either order (a success applied first records the start; the start then changes nothing).
    */
   public void buildStarted(String packageId, long token) {
     CompletableFuture<Report> start = service.started(drone.name(), packageId, token);
     startsInFlight.put(packageId, start);
+    // Runs on the group commit's writer: nothing here may wait (no Redis call).
     start.whenComplete((report, error) -> {
       startsInFlight.remove(packageId, start);
       if (error != null) {
-        // Redis unreachable, say: as for any report that could not be stored, the session ends and
-        // the drone reconnects; its lease holds meanwhile.
         LOG.error("drone {}: could not record the start of package {}", drone.name(), packageId, error);
-        link.close("coordinator error: " + error);
-        close();
+        startFailure = error instanceof RuntimeException e ? e : new IllegalStateException(error);
       } else if (report instanceof Report.Refused refused) {
         refuse(packageId, token, refused.reason());
       }
     });
+  }
+
+  /**
+   * Throws the error a start report met (Redis unreachable, say), on the transport's thread before
+   * it hands this session the drone's next message: as for any report that could not be stored,
+   * the session ends there and the drone reconnects and reports again; its leases hold meanwhile.
+   */
+  public void throwIfAStartFailed() {
+    RuntimeException failure = startFailure;
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /**
+   * Waits for the package's start report, when one is on its way, before a verdict that must come
+   * after it: a failure (a build that could not start sends no start, so a failure must not record
+   * one) or a package given back (it must not be started after it).
+   */
+  private void awaitStart(String packageId) {
+    CompletableFuture<Report> start = startsInFlight.get(packageId);
+    if (start != null) {
+      start.exceptionally(error -> null).join();
+    }
+    throwIfAStartFailed();
   }
 
   /**
@@ -218,13 +243,7 @@ public final class DroneSession {
     boolean heldSlot = leased != null && leased.token() == result.token();
     boolean claimNext = heldSlot && opened && !closed && !stopping;
     if (!result.success() || result.abandoned()) {
-      // Only a success may be applied before its start report (complete.lua then records the
-      // start). A failure or a package given back waits for it: a build that could not start sends
-      // none and must not be shown started, and one given back must not be started after it.
-      CompletableFuture<Report> start = startsInFlight.get(result.packageId());
-      if (start != null) {
-        start.exceptionally(error -> null).join();
-      }
+      awaitStart(result.packageId());
     }
     Verdict verdict;
     if (result.abandoned()) {
@@ -234,6 +253,7 @@ public final class DroneSession {
           service.complete(drone.name(), result.packageId(), result.token(), result.durationMs(), claimNext, result.artifacts());
       if (verdict.report() instanceof Report.Refused refused && refused.reason().startsWith("artifacts not stored")) {
         // Built, but its packages never reached the binhost: not done; tried again.
+        awaitStart(result.packageId());
         verdict =
             service.fail(
                 drone.name(), result.packageId(), result.token(), result.durationMs(),

@@ -238,6 +238,7 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
           register(message);
           return;
         }
+        session.throwIfAStartFailed();
         switch (message.getBodyCase()) {
           case HEARTBEAT -> {
             Map<String, Long> running = new LinkedHashMap<>();

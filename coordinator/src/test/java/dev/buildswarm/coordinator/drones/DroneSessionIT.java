@@ -351,4 +351,35 @@ class DroneSessionIT {
         List.of(counts.get("claimed"), counts.get("building"), counts.get("done"), counts.get("failed")), "" + counts);
     session.close();
   }
+
+  /**
+   * A start report that could not be stored (Redis gone) is not waited for, so its error is kept
+   * and thrown to the transport on the drone's next message, which ends the session as any report
+   * that could not be stored does; a failure verdict waiting for that start is not applied either.
+   */
+  @Test
+  void aStartThatCouldNotBeStoredEndsTheSessionOnTheDronesNextMessage() throws Exception {
+    service.enqueue(List.of("=app-misc/a-1"), 0);
+    BlackHoleLink link = new BlackHoleLink();
+    DroneSession session = session("d1", 1, link, "c1");
+    await("the package is assigned", () -> link.assigned.size() == 1);
+    Claim.Claimed c = link.assigned.get(0);
+    dispatcher.close();
+    redis.shutdown();
+
+    session.buildStarted(c.packageId(), c.token());
+    await("the start's error is kept for the transport", () -> {
+      try {
+        session.throwIfAStartFailed();
+        return false;
+      } catch (RuntimeException e) {
+        return true;
+      }
+    });
+    org.junit.jupiter.api.Assertions.assertThrows(
+        RuntimeException.class,
+        () -> session.buildFinished(
+            new BuildReport(c.packageId(), c.token(), false, 3, "exit 1", false,
+                dev.buildswarm.coordinator.domain.FailureClass.PERMANENT)));
+  }
 }
