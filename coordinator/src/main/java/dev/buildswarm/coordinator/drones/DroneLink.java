@@ -10,6 +10,14 @@ public interface DroneLink {
   /** Hands the drone a claimed package. Returns false when the drone can no longer be reached. */
   boolean assign(Claim.Claimed claim);
 
+  /**
+   * Runs {@code storing}, which stores the drone's verdict on a package, then acknowledges the
+   * verdict (the drone may forget it): on the assignment {@code storing}'s own step claimed, when
+   * the drone reads those, else on its own. Not acknowledged when {@code storing} threw: the drone
+   * sends the verdict again after it reconnects.
+   */
+  void storeThenAcknowledge(String packageId, long token, Runnable storing);
+
   /** Tells the drone to stop a build. */
   void cancel(String packageId, long token, String reason);
 

@@ -20,7 +20,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,9 +32,11 @@ import org.slf4j.LoggerFactory;
  * One drone's session on this coordinator: what it runs, its leases' upkeep, its own bucket. The
  * {@link Dispatcher} hands it work while it has free slots.
  *
- * <p>Thread-safe: report methods are called by the transport one at a time; the dispatcher assigns
- * alongside; shared state is the concurrent {@link #running} map, atomic counters and volatile
- * flags. The bucket is written through {@link #bucket} only, whose writes never overlap.
+ * <p>Thread-safe: report methods are called by the transport one at a time; start reports are
+ * answered on the group commit's writer and verdicts stored on threads of their own, several at
+ * once; the dispatcher assigns alongside. Shared state is the concurrent {@link #running} map and
+ * sets, atomic counters and volatile flags. The bucket is written through {@link #bucket} only,
+ * whose writes never overlap.
  */
 public final class DroneSession {
   private static final Logger LOG = LoggerFactory.getLogger(DroneSession.class);
@@ -49,13 +54,21 @@ public final class DroneSession {
   private final String coordinatorId;
   private final Clock clock;
   private final String sessionId = UUID.randomUUID().toString();
+  /** Where verdicts are stored: a virtual thread each (most of their time is a wait on Redis). */
+  private static final Executor VERDICTS = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("verdict-", 0).factory());
+
   private final Map<String, Leased> running = new ConcurrentHashMap<>();
   /** Start reports sent to the queue and not yet answered, by package id. */
   private final Map<String, CompletableFuture<Report>> startsInFlight = new ConcurrentHashMap<>();
-  /** The error a start report met, thrown on the transport's thread (see throwIfAStartFailed). */
-  private volatile RuntimeException startFailure;
+  /**
+   * Successes being stored, by {@code packageId:token}: the drone ended those builds, whatever it
+   * lists. One that could not be stored stays: its session is ending.
+   */
+  private final Map<String, CompletableFuture<Void>> verdictsInFlight = new ConcurrentHashMap<>();
   private final LogRate logRate;
   private volatile boolean closed;
+  /** An assignment could not be sent: the stream is gone; claim nothing more for it. */
+  private volatile boolean unreachable;
   /** The drone said it is shutting down: claim nothing more for it. */
   private volatile boolean stopping;
   /** Set when open() has counted the builds carried over: no work is handed out before. */
@@ -116,7 +129,7 @@ public final class DroneSession {
 
   /** Whether the dispatcher may claim for this drone now. */
   boolean wantsWork() {
-    return opened && !closed && !stopping && running.size() < drone.slots();
+    return opened && !closed && !unreachable && !stopping && running.size() < drone.slots();
   }
 
   /** Hands the drone a package the dispatcher claimed for it. */
@@ -134,7 +147,7 @@ public final class DroneSession {
       LOG.warn("drone {} unreachable; {} goes back to the queue", drone.name(), claimed.atom());
       running.remove(claimed.packageId(), leased);
       service.release(drone.name(), claimed.packageId(), claimed.token(), "drone unreachable at assignment");
-      closed = true;
+      unreachable = true;
     }
   }
 
@@ -159,7 +172,7 @@ public final class DroneSession {
       startsInFlight.remove(packageId, start);
       if (error != null) {
         LOG.error("drone {}: could not record the start of package {}", drone.name(), packageId, error);
-        startFailure = error instanceof RuntimeException e ? e : new IllegalStateException(error);
+        unstored(error);
       } else if (report instanceof Report.Refused refused) {
         refuse(packageId, token, refused.reason());
       }
@@ -167,15 +180,13 @@ public final class DroneSession {
   }
 
   /**
-   * Throws the error a start report met (Redis unreachable, say), on the transport's thread before
-   * it hands this session the drone's next message: as for any report that could not be stored,
-   * the session ends there and the drone reconnects and reports again; its leases hold meanwhile.
+   * A start or a verdict could not be stored (Redis unreachable, say): as for any report that
+   * could not be stored, the session ends (the transport then removes it) and the drone reconnects
+   * and reports again, an unacknowledged verdict too; its leases hold meanwhile. Does not wait.
    */
-  public void throwIfAStartFailed() {
-    RuntimeException failure = startFailure;
-    if (failure != null) {
-      throw failure;
-    }
+  private void unstored(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    link.close("coordinator error: " + cause);
   }
 
   /**
@@ -188,7 +199,6 @@ public final class DroneSession {
     if (start != null) {
       start.exceptionally(error -> null).join();
     }
-    throwIfAStartFailed();
   }
 
   /**
@@ -216,7 +226,9 @@ public final class DroneSession {
     long now = clock.millis();
     for (Leased leased : List.copyOf(running.values())) {
       Long reported = runningTokens.get(leased.packageId());
-      boolean missing = reported == null || reported != leased.token();
+      boolean missing =
+          (reported == null || reported != leased.token())
+              && !verdictsInFlight.containsKey(leased.packageId() + ":" + leased.token());
       if (missing && now - leased.assignedAtMs() > graceMs && running.remove(leased.packageId(), leased)) {
         LOG.warn("drone {} does not run {} it was assigned; giving it back", drone.name(), leased.atom());
         service.release(drone.name(), leased.packageId(), leased.token(), "drone " + drone.name() + " does not run it");
@@ -234,17 +246,53 @@ public final class DroneSession {
     }
   }
 
-  /** Applies a verdict. Returns normally once it is stored (or refused for good): safe to acknowledge. */
-  public void buildFinished(BuildReport result) {
-    // The slot this build held is free: claim the drone's next package in the same step. Only
-    // when this session counted the build in a slot: a verdict sent again after a reconnect frees
-    // nothing here.
+  /**
+   * Stores a verdict and then acknowledges it to the drone. A success is stored on a thread of its
+   * own: the transport reads the drone's next message meanwhile, so the successes of a drone's
+   * slots that end together are stored together (one group commit) rather than one round trip
+   * after another. A failure or a package given back is stored here, after every verdict received
+   * before it and after its build's start: a drone's failures in a row ground it, so a success
+   * sent between them must be applied between them. The future completes once the verdict is
+   * stored (or refused for good) and acknowledged; exceptionally when it could not be stored, and
+   * the session then ends. A failure or give-back that could not be stored throws, as any report.
+   */
+  public CompletableFuture<Void> buildFinished(BuildReport result) {
+    String key = result.packageId() + ":" + result.token();
+    // Only the first verdict on a build frees its slot: one sent again while the first is being
+    // stored (a resend after a registration) frees nothing more.
     Leased leased = running.get(result.packageId());
-    boolean heldSlot = leased != null && leased.token() == result.token();
-    boolean claimNext = heldSlot && opened && !closed && !stopping;
+    boolean heldSlot = leased != null && leased.token() == result.token() && !verdictsInFlight.containsKey(key);
     if (!result.success() || result.abandoned()) {
+      CompletableFuture.allOf(verdictsInFlight.values().toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
       awaitStart(result.packageId());
+      link.storeThenAcknowledge(result.packageId(), result.token(), () -> applyVerdict(result, leased, heldSlot));
+      return CompletableFuture.completedFuture(null);
     }
+    CompletableFuture<Void> stored = new CompletableFuture<>();
+    verdictsInFlight.put(key, stored);
+    VERDICTS.execute(
+        () -> {
+          try {
+            link.storeThenAcknowledge(result.packageId(), result.token(), () -> applyVerdict(result, leased, heldSlot));
+            verdictsInFlight.remove(key, stored);
+            stored.complete(null);
+          } catch (RuntimeException | Error e) {
+            LOG.error("drone {}: could not store the verdict on package {}", drone.name(), result.packageId(), e);
+            unstored(e);
+            stored.completeExceptionally(e);
+          }
+        });
+    return stored;
+  }
+
+  /**
+   * Applies a verdict. Returns normally once it is stored (or refused for good): safe to
+   * acknowledge. The slot the build held ({@code heldSlot}) is free: the drone's next package is
+   * claimed in the same step. Only when this session counted the build in a slot: a verdict sent
+   * again after a reconnect frees nothing here.
+   */
+  private void applyVerdict(BuildReport result, Leased leased, boolean heldSlot) {
+    boolean claimNext = heldSlot && opened && !closed && !unreachable && !stopping;
     Verdict verdict;
     if (result.abandoned()) {
       verdict = Verdict.of(service.release(drone.name(), result.packageId(), result.token(), result.reason()));
@@ -344,7 +392,12 @@ public final class DroneSession {
    */
   private void writeBucket(boolean opening, String state, DroneVitals vitals) {
     if (closed && state == null) {
-      return;
+      if (unwrittenBuilt.get() == 0 && unwrittenFailed.get() == 0) {
+        return;
+      }
+      // Verdicts stored after the close (they were in flight) still count; the drone stays shown
+      // offline, and a newer session's bucket takes only the counts (drone_bucket.lua).
+      state = DroneBucket.OFFLINE;
     }
     List<String> list = new ArrayList<>();
     for (Leased leased : running.values()) {

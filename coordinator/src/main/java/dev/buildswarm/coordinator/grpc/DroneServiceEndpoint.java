@@ -12,7 +12,6 @@ import dev.buildswarm.coordinator.drones.DroneSessions;
 import dev.buildswarm.coordinator.queue.SwarmService;
 
 import dev.buildswarm.proto.v1.Assignment;
-import dev.buildswarm.proto.v1.BuildFinished;
 import dev.buildswarm.proto.v1.CancelBuild;
 import dev.buildswarm.proto.v1.CoordinatorMessage;
 import dev.buildswarm.proto.v1.DroneMessage;
@@ -27,11 +26,13 @@ import dev.buildswarm.proto.v1.ShutdownNotice;
 import dev.buildswarm.proto.v1.UploadPart;
 import dev.buildswarm.proto.v1.UploadReply;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +75,14 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
 
   @Override
   public StreamObserver<DroneMessage> session(StreamObserver<CoordinatorMessage> toDrone) {
-    return new Stream(new GrpcDroneLink(toDrone));
+    Stream stream = new Stream(new GrpcDroneLink(toDrone));
+    if (toDrone instanceof ServerCallStreamObserver<CoordinatorMessage> call) {
+      // Closed from this side (a session ending itself, say when a report could not be stored):
+      // gRPC tells the drone's half nothing then, so the session is ended here. Runs in turn with
+      // the stream's own callbacks.
+      call.setOnCloseHandler(stream::end);
+    }
+    return stream;
   }
 
   @Override
@@ -89,40 +97,30 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
     /** The drone reads acknowledgements carried by assignments (Register.reads_acknowledges). */
     private volatile boolean readsAcknowledges;
     /**
-     * A verdict's acknowledgement that the assignment its own step claims may carry, and the thread
-     * storing that verdict: only an assignment sent by that thread, after the verdict is stored,
-     * carries it (the dispatcher's assignments to other slots never do). Guarded by this.
+     * The acknowledgements of verdicts being stored, by the thread storing each (a drone's verdicts
+     * are stored concurrently, each on a thread of its own): only an assignment sent by that thread,
+     * after its verdict is stored, carries it (the dispatcher's assignments never do).
      */
-    private FinishedAck heldAck;
-    private Thread heldBy;
+    private final Map<Thread, FinishedAck> heldAcks = new ConcurrentHashMap<>();
 
     GrpcDroneLink(StreamObserver<CoordinatorMessage> out) {
       this.out = out;
     }
 
-    /**
-     * Stores a verdict ({@code storing}) and then acknowledges it: on the assignment the verdict's
-     * own step claimed when the drone reads that, else on its own. Not acknowledged when storing
-     * threw, so the drone sends it again after it reconnects.
-     */
-    void storeThenAcknowledge(FinishedAck ack, Runnable storing) {
+    @Override
+    public void storeThenAcknowledge(String packageId, long token, Runnable storing) {
+      FinishedAck ack = FinishedAck.newBuilder().setPackageId(packageId).setToken(token).build();
+      Thread storer = Thread.currentThread();
       if (readsAcknowledges) {
-        synchronized (this) {
-          heldAck = ack;
-          heldBy = Thread.currentThread();
-        }
+        heldAcks.put(storer, ack);
       }
       boolean stored = false;
       try {
         storing.run();
         stored = true;
       } finally {
-        boolean alone;
-        synchronized (this) {
-          alone = !readsAcknowledges || heldAck != null;
-          heldAck = null;
-          heldBy = null;
-        }
+        // Still held: no assignment carried it.
+        boolean alone = !readsAcknowledges || heldAcks.remove(storer) != null;
         if (stored && alone) {
           send(CoordinatorMessage.newBuilder().setFinishedAck(ack).build());
         }
@@ -152,9 +150,9 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
                       .setAtom(claim.atom())
                       .setAttempt(claim.attempt())
                       .setToken(claim.token()));
-      if (heldAck != null && heldBy == Thread.currentThread()) {
-        message.setAcknowledges(heldAck);
-        heldAck = null;
+      FinishedAck held = heldAcks.isEmpty() ? null : heldAcks.remove(Thread.currentThread());
+      if (held != null) {
+        message.setAcknowledges(held);
       }
       return send(message.build());
     }
@@ -238,7 +236,6 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
           register(message);
           return;
         }
-        session.throwIfAStartFailed();
         switch (message.getBodyCase()) {
           case HEARTBEAT -> {
             Map<String, Long> running = new LinkedHashMap<>();
@@ -258,14 +255,9 @@ public final class DroneServiceEndpoint extends DroneServiceGrpc.DroneServiceImp
                   message.getLogChunk().getPackageId(),
                   message.getLogChunk().getToken(),
                   message.getLogChunk().getText());
-          case BUILD_FINISHED -> {
-            BuildFinished f = message.getBuildFinished();
-            // Stored (or refused for good): the drone may forget it. One gRPC message fewer per
-            // build when the ack rides on the next assignment (each message is its own flush).
-            link.storeThenAcknowledge(
-                FinishedAck.newBuilder().setPackageId(f.getPackageId()).setToken(f.getToken()).build(),
-                () -> session.buildFinished(ProtoMapping.report(f)));
-          }
+          // Stored on a thread of its own (the drone's next message is read meanwhile), then
+          // acknowledged: the drone may forget it.
+          case BUILD_FINISHED -> session.buildFinished(ProtoMapping.report(message.getBuildFinished()));
           case STOPPING -> session.stopping(message.getStopping().getReason());
           case REGISTER -> {
             link.fail(Status.FAILED_PRECONDITION.withDescription("already registered on this stream"));

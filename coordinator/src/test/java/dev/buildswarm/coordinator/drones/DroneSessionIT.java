@@ -2,6 +2,7 @@ package dev.buildswarm.coordinator.drones;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.buildswarm.coordinator.domain.Claim;
@@ -79,6 +80,15 @@ class DroneSessionIT {
       return true;
     }
 
+    final List<String> acknowledged = new CopyOnWriteArrayList<>();
+    final List<String> closed = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void storeThenAcknowledge(String packageId, long token, Runnable storing) {
+      storing.run();
+      acknowledged.add(packageId + ":" + token);
+    }
+
     @Override
     public void cancel(String packageId, long token, String reason) {
       cancelled.add(packageId);
@@ -95,7 +105,9 @@ class DroneSessionIT {
     public void shutdown(String reason, Duration reconnectAfter) {}
 
     @Override
-    public void close(String reason) {}
+    public void close(String reason) {
+      closed.add(reason);
+    }
   }
 
   @BeforeEach
@@ -203,7 +215,7 @@ class DroneSessionIT {
     BlackHoleLink link = new BlackHoleLink();
     DroneSession fresh = session("d1", 1, link, "c1");
     await("the one slot is filled", () -> link.assigned.size() == 1);
-    fresh.buildFinished(new BuildReport(a.packageId(), a.token(), true, 10, "", false, null)); // sent again
+    fresh.buildFinished(new BuildReport(a.packageId(), a.token(), true, 10, "", false, null)).join(); // sent again
     Thread.sleep(200); // the dispatcher had its chance to overbook
     assertEquals(1, link.assigned.size(), "still one build for one slot");
     assertEquals(1L, service.status().packagesByState().get("claimed"));
@@ -224,6 +236,28 @@ class DroneSessionIT {
     assertEquals("offline", service.drones().get(0).state());
   }
 
+  /**
+   * Verdicts are stored on threads of their own, so one may land after its session closed or was
+   * replaced by the drone's newer session: the build still counts, and the newer session's
+   * bucket is not overwritten.
+   */
+  @Test
+  void aVerdictStoredAfterItsSessionWasReplacedStillCounts() throws Exception {
+    service.enqueue(List.of("=app-misc/a-1"), 0);
+    BlackHoleLink link = new BlackHoleLink();
+    DroneSession old = session("d1", 1, link, "c1");
+    await("the package is assigned", () -> link.assigned.size() == 1);
+    Claim.Claimed a = link.assigned.get(0);
+    DroneSession current = session("d1", 1, new BlackHoleLink(), "c2"); // replaces old
+    old.buildFinished(new BuildReport(a.packageId(), a.token(), true, 10, "", false, null)).join();
+    assertEquals("done", service.packageRecord(a.packageId()).get("state"));
+    await("the build is counted", () -> service.drones().get(0).built() == 1);
+    DroneBucket bucket = service.drones().get(0);
+    assertEquals("c2", bucket.coordinator(), "the newer session's bucket stands");
+    assertEquals("idle", bucket.state());
+    current.close();
+  }
+
   @Test
   void aDroneFloodingItsLogIsCutToTheLimitAndKeepsBuilding() throws Exception {
     service.enqueue(List.of("=app-misc/noisy-1"), 0);
@@ -240,7 +274,7 @@ class DroneSessionIT {
     String log = String.join("", service.log(claimed.packageId(), 0, 0).chunks());
     assertTrue(log.contains("bytes of build output dropped: over the coordinator's log limit of 512 KiB/s per drone"));
     assertTrue(log.endsWith("the end\n"));
-    session.buildFinished(new BuildReport(claimed.packageId(), claimed.token(), true, 10, "", false, null));
+    session.buildFinished(new BuildReport(claimed.packageId(), claimed.token(), true, 10, "", false, null)).join();
     assertEquals(1L, service.status().packagesByState().get("done"), "the session goes on");
     session.close();
   }
@@ -253,7 +287,7 @@ class DroneSessionIT {
       service.enqueue(List.of("=app-misc/p" + session + "-1"), 0);
       await("a package is assigned", () -> link.assigned.size() == 1);
       Claim.Claimed claimed = link.assigned.get(0);
-      s.buildFinished(new BuildReport(claimed.packageId(), claimed.token(), true, 10, "", false, null));
+      s.buildFinished(new BuildReport(claimed.packageId(), claimed.token(), true, 10, "", false, null)).join();
       s.close();
     }
     assertEquals(2, service.drones().get(0).built());
@@ -278,7 +312,7 @@ class DroneSessionIT {
       if (finished < link.assigned.size()) {
         Claim.Claimed c = link.assigned.get(finished++);
         session.buildStarted(c.packageId(), c.token());
-        session.buildFinished(new BuildReport(c.packageId(), c.token(), true, 10, "", false, null));
+        session.buildFinished(new BuildReport(c.packageId(), c.token(), true, 10, "", false, null)).join();
       } else {
         Thread.sleep(1);
       }
@@ -302,7 +336,7 @@ class DroneSessionIT {
     DroneSession session = session("d1", 2, link, "c1");
     await("both slots are filled", () -> link.assigned.size() == 2);
     Claim.Claimed a = link.assigned.get(0);
-    session.buildFinished(new BuildReport(a.packageId(), a.token(), true, 10, "", false, null));
+    session.buildFinished(new BuildReport(a.packageId(), a.token(), true, 10, "", false, null)).join();
     session.close();
     Thread.sleep(2 * DroneSession.BUCKET_INTERVAL.toMillis()); // any gathered write was due by now
     DroneBucket bucket = service.drones().get(0);
@@ -327,15 +361,18 @@ class DroneSessionIT {
     BlackHoleLink link = new BlackHoleLink();
     DroneSession session = session("d1", builds, link, "c1");
     await("every slot is filled", () -> link.assigned.size() == builds);
+    List<java.util.concurrent.CompletableFuture<Void>> stored = new java.util.ArrayList<>();
     for (int i = 0; i < builds; i++) {
       Claim.Claimed c = link.assigned.get(i);
       session.buildStarted(c.packageId(), c.token());
       boolean success = i % 2 == 0;
-      session.buildFinished(
-          new BuildReport(
-              c.packageId(), c.token(), success, 3, success ? "" : "exit 1", false,
-              dev.buildswarm.coordinator.domain.FailureClass.PERMANENT));
+      stored.add(
+          session.buildFinished(
+              new BuildReport(
+                  c.packageId(), c.token(), success, 3, success ? "" : "exit 1", false,
+                  dev.buildswarm.coordinator.domain.FailureClass.PERMANENT)));
     }
+    stored.forEach(java.util.concurrent.CompletableFuture::join);
     for (int i = 0; i < builds; i++) {
       String id = link.assigned.get(i).packageId();
       List<String> types =
@@ -353,33 +390,33 @@ class DroneSessionIT {
   }
 
   /**
-   * A start report that could not be stored (Redis gone) is not waited for, so its error is kept
-   * and thrown to the transport on the drone's next message, which ends the session as any report
-   * that could not be stored does; a failure verdict waiting for that start is not applied either.
+   * Reports that could not be stored (Redis gone): a start is not waited for, so its error ends the
+   * session from its answer (the link is closed; the transport then removes the session); a
+   * success's future fails and closes the link too; a failure, stored in turn, throws to the
+   * transport as any report. Nothing is acknowledged.
    */
   @Test
-  void aStartThatCouldNotBeStoredEndsTheSessionOnTheDronesNextMessage() throws Exception {
-    service.enqueue(List.of("=app-misc/a-1"), 0);
+  void reportsThatCouldNotBeStoredEndTheSession() throws Exception {
+    service.enqueue(List.of("=app-misc/a-1", "=app-misc/b-1"), 0);
     BlackHoleLink link = new BlackHoleLink();
-    DroneSession session = session("d1", 1, link, "c1");
-    await("the package is assigned", () -> link.assigned.size() == 1);
-    Claim.Claimed c = link.assigned.get(0);
+    DroneSession session = session("d1", 2, link, "c1");
+    await("both packages are assigned", () -> link.assigned.size() == 2);
+    Claim.Claimed a = link.assigned.get(0);
+    Claim.Claimed b = link.assigned.get(1);
     dispatcher.close();
     redis.shutdown();
 
-    session.buildStarted(c.packageId(), c.token());
-    await("the start's error is kept for the transport", () -> {
-      try {
-        session.throwIfAStartFailed();
-        return false;
-      } catch (RuntimeException e) {
-        return true;
-      }
-    });
-    org.junit.jupiter.api.Assertions.assertThrows(
+    session.buildStarted(a.packageId(), a.token());
+    await("the start's error closed the link", () -> link.closed.size() == 1);
+    java.util.concurrent.CompletableFuture<Void> success =
+        session.buildFinished(new BuildReport(a.packageId(), a.token(), true, 3, "", false, null));
+    assertThrows(java.util.concurrent.CompletionException.class, success::join);
+    await("the success's error closed the link", () -> link.closed.size() == 2);
+    assertThrows(
         RuntimeException.class,
         () -> session.buildFinished(
-            new BuildReport(c.packageId(), c.token(), false, 3, "exit 1", false,
+            new BuildReport(b.packageId(), b.token(), false, 3, "exit 1", false,
                 dev.buildswarm.coordinator.domain.FailureClass.PERMANENT)));
+    assertTrue(link.acknowledged.isEmpty(), "nothing acknowledged: " + link.acknowledged);
   }
 }

@@ -448,6 +448,83 @@ class DroneAgentIT {
     assertEquals(second.getAssignment().getPackageId(), told.get(2).getFinishedAck().getPackageId());
   }
 
+  /**
+   * A drone of eight slots whose builds all end at once: its verdicts are stored concurrently
+   * (several on the same stream at a time), and each is still acknowledged exactly once, on the
+   * assignment its own step claimed or alone, and every package is done once.
+   */
+  @Test
+  void verdictsOfSlotsEndingTogetherAreEachAcknowledgedOnce() throws Exception {
+    int slots = 8;
+    int packages = 40;
+    ManagedChannel channel = TestSwarm.channel(target, TestSwarm.DRONE_TOKEN);
+    try {
+      java.util.concurrent.BlockingQueue<CoordinatorMessage> received = new java.util.concurrent.LinkedBlockingQueue<>();
+      StreamObserver<DroneMessage> toCoordinator =
+          DroneServiceGrpc.newStub(channel).session(new StreamObserver<>() {
+            @Override
+            public void onNext(CoordinatorMessage message) {
+              received.add(message);
+            }
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {}
+          });
+      toCoordinator.onNext(DroneMessage.newBuilder()
+          .setRegister(Register.newBuilder().setName("wide").setCores(slots).setSlots(slots).setProtocolVersion(1).setReadsAcknowledges(true))
+          .build());
+      String[] atoms = new String[packages];
+      for (int i = 0; i < packages; i++) {
+        atoms[i] = "=app-misc/wide" + i + "-1";
+      }
+      queue(atoms);
+      List<String> finished = new ArrayList<>();
+      List<String> acknowledged = new ArrayList<>();
+      List<dev.buildswarm.proto.v1.Assignment> running = new ArrayList<>();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (acknowledged.size() < packages && System.nanoTime() < deadline) {
+        CoordinatorMessage m = received.poll(100, TimeUnit.MILLISECONDS);
+        if (m != null && (m.hasAcknowledges() || m.hasFinishedAck())) {
+          dev.buildswarm.proto.v1.FinishedAck ack = m.hasAcknowledges() ? m.getAcknowledges() : m.getFinishedAck();
+          acknowledged.add(ack.getPackageId() + "@" + ack.getToken());
+        }
+        if (m != null && m.hasAssignment()) {
+          running.add(m.getAssignment());
+        }
+        // Every slot filled (or nothing more coming): all its builds end at once, back to back.
+        if (running.size() == slots || (m == null && !running.isEmpty())) {
+          for (dev.buildswarm.proto.v1.Assignment a : running) {
+            toCoordinator.onNext(DroneMessage.newBuilder()
+                .setBuildStarted(dev.buildswarm.proto.v1.BuildStarted.newBuilder().setPackageId(a.getPackageId()).setToken(a.getToken()))
+                .build());
+            toCoordinator.onNext(DroneMessage.newBuilder()
+                .setBuildFinished(dev.buildswarm.proto.v1.BuildFinished.newBuilder()
+                    .setPackageId(a.getPackageId()).setToken(a.getToken()).setSuccess(true).setDurationMs(5))
+                .build());
+            finished.add(a.getPackageId() + "@" + a.getToken());
+          }
+          running.clear();
+        }
+      }
+      Thread.sleep(300);
+      for (CoordinatorMessage m : received) {
+        if (m.hasAcknowledges() || m.hasFinishedAck()) {
+          dev.buildswarm.proto.v1.FinishedAck ack = m.hasAcknowledges() ? m.getAcknowledges() : m.getFinishedAck();
+          acknowledged.add(ack.getPackageId() + "@" + ack.getToken());
+        }
+      }
+      assertEquals(packages, finished.size(), "every package built once: " + finished);
+      assertEquals(finished.stream().sorted().toList(), acknowledged.stream().sorted().toList(), "each verdict acknowledged once");
+      await("all done", () -> service.status().packagesByState().getOrDefault("done", 0L) == packages);
+      toCoordinator.onCompleted();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
   @Test
   void aDroneThatDoesNotReadAcknowledgementsOnAssignmentsGetsEachOnItsOwn() throws Exception {
     List<CoordinatorMessage> told = buildTwoByHand("older", false);
