@@ -8,15 +8,15 @@
 --       then field/value pairs
 -- Returns {1, grounded reason or '', draining '1' or ''} when written (what the session tells its
 -- drone), {0} when this session is no longer the drone's current one.
+-- Counts first: a stale session's builds still ended (their verdicts were stored), so its counts
+-- are added; nothing else a stale session says is written.
+if tonumber(ARGV[4]) ~= 0 then
+  redis.call('HINCRBY', KEYS[1], 'built', ARGV[4])
+end
+if tonumber(ARGV[5]) ~= 0 then
+  redis.call('HINCRBY', KEYS[1], 'failed', ARGV[5])
+end
 if ARGV[3] == 'update' and redis.call('HGET', KEYS[1], 'session') ~= ARGV[2] then
-  -- A stale session's builds still ended (their verdicts were stored): its counts are added;
-  -- nothing else it says is written.
-  if tonumber(ARGV[4]) ~= 0 then
-    redis.call('HINCRBY', KEYS[1], 'built', ARGV[4])
-  end
-  if tonumber(ARGV[5]) ~= 0 then
-    redis.call('HINCRBY', KEYS[1], 'failed', ARGV[5])
-  end
   return {0}
 end
 local args = {'HSET', KEYS[1], 'session', ARGV[2]}
@@ -24,12 +24,6 @@ for i = 6, #ARGV do
   args[#args + 1] = ARGV[i]
 end
 redis.call(unpack(args))
-if tonumber(ARGV[4]) ~= 0 then
-  redis.call('HINCRBY', KEYS[1], 'built', ARGV[4])
-end
-if tonumber(ARGV[5]) ~= 0 then
-  redis.call('HINCRBY', KEYS[1], 'failed', ARGV[5])
-end
 redis.call('SADD', KEYS[2], ARGV[1])
 local held = redis.call('HMGET', KEYS[1], 'grounded', 'draining', 'drone_failure_streak', 'failure_streak')
 -- The bucket's fields are the truth and the index follows them at every write: a hold written by

@@ -370,26 +370,29 @@ class DroneAgentIT {
     assertEquals(1, drone.unacknowledgedVerdicts(), "its verdict waits for a coordinator");
   }
 
+  /** A drone session spoken by hand: what the coordinator sends lands in {@code received}. */
+  private static StreamObserver<DroneMessage> sessionByHand(
+      ManagedChannel channel, java.util.concurrent.BlockingQueue<CoordinatorMessage> received) {
+    return DroneServiceGrpc.newStub(channel).session(new StreamObserver<>() {
+      @Override
+      public void onNext(CoordinatorMessage message) {
+        received.add(message);
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    });
+  }
+
   /** What a drone of one slot, speaking the protocol by hand, is sent while it builds two packages. */
   private List<CoordinatorMessage> buildTwoByHand(String name, boolean readsAcknowledges) throws Exception {
     ManagedChannel channel = TestSwarm.channel(target, TestSwarm.DRONE_TOKEN);
     try {
       java.util.concurrent.BlockingQueue<CoordinatorMessage> received = new java.util.concurrent.LinkedBlockingQueue<>();
-      StreamObserver<DroneMessage> toCoordinator =
-          DroneServiceGrpc.newStub(channel)
-              .session(
-                  new StreamObserver<>() {
-                    @Override
-                    public void onNext(CoordinatorMessage message) {
-                      received.add(message);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {}
-
-                    @Override
-                    public void onCompleted() {}
-                  });
+      StreamObserver<DroneMessage> toCoordinator = sessionByHand(channel, received);
       toCoordinator.onNext(
           DroneMessage.newBuilder()
               .setRegister(
@@ -460,19 +463,7 @@ class DroneAgentIT {
     ManagedChannel channel = TestSwarm.channel(target, TestSwarm.DRONE_TOKEN);
     try {
       java.util.concurrent.BlockingQueue<CoordinatorMessage> received = new java.util.concurrent.LinkedBlockingQueue<>();
-      StreamObserver<DroneMessage> toCoordinator =
-          DroneServiceGrpc.newStub(channel).session(new StreamObserver<>() {
-            @Override
-            public void onNext(CoordinatorMessage message) {
-              received.add(message);
-            }
-
-            @Override
-            public void onError(Throwable t) {}
-
-            @Override
-            public void onCompleted() {}
-          });
+      StreamObserver<DroneMessage> toCoordinator = sessionByHand(channel, received);
       toCoordinator.onNext(DroneMessage.newBuilder()
           .setRegister(Register.newBuilder().setName("wide").setCores(slots).setSlots(slots).setProtocolVersion(1).setReadsAcknowledges(true))
           .build());
