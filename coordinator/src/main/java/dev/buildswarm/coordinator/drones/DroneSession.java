@@ -247,14 +247,15 @@ public final class DroneSession {
   }
 
   /**
-   * Stores a verdict and then acknowledges it to the drone. A success is stored on a thread of its
-   * own: the transport reads the drone's next message meanwhile, so the successes of a drone's
-   * slots that end together are stored together (one group commit) rather than one round trip
-   * after another. A failure or a package given back is stored here, after every verdict received
+   * Stores a verdict and then acknowledges it to the drone. A success of a drone of several slots
+   * is stored on a thread of its own: the transport reads the drone's next message meanwhile, so
+   * the successes of its slots that end together are stored together (one group commit) rather
+   * than one round trip after another. A failure or a package given back is stored here, after every verdict received
    * before it and after its build's start: a drone's failures in a row ground it, so a success
    * sent between them must be applied between them. The future completes once the verdict is
    * stored (or refused for good) and acknowledged; exceptionally when it could not be stored, and
-   * the session then ends. A failure or give-back that could not be stored throws, as any report.
+   * the session then ends. A verdict stored on the caller's thread that could not be stored
+   * throws, as any report.
    */
   public CompletableFuture<Void> buildFinished(BuildReport result) {
     String key = result.packageId() + ":" + result.token();
@@ -262,7 +263,10 @@ public final class DroneSession {
     // stored (a resend after a registration) frees nothing more.
     Leased leased = running.get(result.packageId());
     boolean heldSlot = leased != null && leased.token() == result.token() && !verdictsInFlight.containsKey(key);
-    if (!result.success() || result.abandoned()) {
+    if (!result.success() || result.abandoned() || drone.slots() == 1) {
+      // A drone of one slot has no other build whose verdict could wait behind this one: the hand
+      // to another thread would only add its latency (about half a millisecond per build on a busy
+      // two-core coordinator, bench/run-dispatch-bench).
       CompletableFuture.allOf(verdictsInFlight.values().toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
       awaitStart(result.packageId());
       link.storeThenAcknowledge(result.packageId(), result.token(), () -> applyVerdict(result, leased, heldSlot));
